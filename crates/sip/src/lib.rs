@@ -4,3 +4,4 @@
 //! `Instant`s go in; messages to send, events and the next timer deadline come out.
 #![forbid(unsafe_code)]
 #![warn(unreachable_pub)]
+pub mod msg;

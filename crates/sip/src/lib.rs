@@ -5,3 +5,4 @@
 #![forbid(unsafe_code)]
 #![warn(unreachable_pub)]
 pub mod msg;
+pub mod transport;

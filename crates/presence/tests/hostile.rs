@@ -203,7 +203,8 @@ fn every_truncation_of_every_fixture_is_handled() {
 fn byte_flips_never_panic() {
     // A cheap stand-in for fuzzing: every position, a few hostile bytes. One fixture per
     // parser keeps this fast in debug builds; the others share the same reader.
-    let cases: [(&[u8], fn(&[u8]) -> bool); 2] = [
+    type Parser = fn(&[u8]) -> bool;
+    let cases: [(&[u8], Parser); 2] = [
         (FIXTURES[2], |b| Document::parse(b).is_ok()),
         (FIXTURES[7], |b| WatcherInfo::parse(b).is_ok()),
     ];

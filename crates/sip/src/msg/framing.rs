@@ -3,6 +3,8 @@ use super::parse::{find_head_end, parse_message, Framing};
 use super::ParseError;
 
 /// One unit read from a stream transport.
+// Frames are consumed as soon as they are made, so the size of the message variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Frame {
     /// A complete message, or one whose framing was sound but whose content was not (answer

@@ -51,6 +51,8 @@ pub trait SipMessage {
         self.headers().get_all("Via").map(Via::parse).collect()
     }
 
+    // The header is called From; `from_*` reads as a constructor only to clippy.
+    #[allow(clippy::wrong_self_convention)]
     fn from_header(&self) -> Result<NameAddr, ParseError> {
         NameAddr::parse(required(self.headers(), "From")?)
     }

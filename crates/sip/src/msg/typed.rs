@@ -150,11 +150,7 @@ impl fmt::Display for SubscriptionState {
 /// Parses a delta-seconds header value (`Expires`, `Min-Expires`, `Retry-After`'s number);
 /// values beyond u32 saturate, as RFC 3261 §20.19 allows.
 pub fn parse_delta_seconds(s: &str) -> Result<u32, ParseError> {
-    let digits = s
-        .split(|c: char| c == ';' || c == '(')
-        .next()
-        .unwrap_or("")
-        .trim();
+    let digits = s.split([';', '(']).next().unwrap_or("").trim();
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ParseError::new(format!("bad delta-seconds: {s:?}")));
     }

@@ -90,7 +90,7 @@ impl Uri {
             None => (None, rest),
         };
         let (user, password) = match userinfo {
-            Some(u) if u.is_empty() => return Err(ParseError::new("empty user part in URI")),
+            Some("") => return Err(ParseError::new("empty user part in URI")),
             Some(u) => match u.split_once(':') {
                 Some((u, p)) => (Some(u.to_owned()), Some(p.to_owned())),
                 None => (Some(u.to_owned()), None),

@@ -42,7 +42,7 @@ impl Via {
             return Err(ParseError::new(format!("bad Via protocol: {s:?}")));
         }
         let end = rest
-            .find(|c: char| c == ' ' || c == '\t')
+            .find([' ', '\t'])
             .ok_or_else(|| ParseError::new(format!("Via without sent-by: {s:?}")))?;
         let (transport, rest) = rest.split_at(end);
         if transport.is_empty() || !transport.bytes().all(super::method::is_token_byte) {

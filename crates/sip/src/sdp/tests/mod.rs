@@ -1,0 +1,6 @@
+//! Tests for the SDP module; sample bodies live in `fixtures`.
+
+mod fixtures;
+mod negotiate;
+mod parse;
+mod robust;

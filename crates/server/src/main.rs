@@ -1,1 +1,37 @@
-fn main() {}
+//! `halo-server`: the Halo server process and its operator commands.
+
+mod cli;
+mod commands;
+mod config;
+mod serve;
+
+use clap::Parser as _;
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{Cli, Command};
+use crate::config::Settings;
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    // rustls needs one process-wide crypto provider; ring builds with a plain C compiler.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+
+    let serve_args = match &cli.command {
+        Command::Serve(args) => Some(args),
+        Command::User(_) | Command::Keys(_) => None,
+    };
+    let settings = Settings::load(&cli, serve_args)?;
+    match cli.command {
+        Command::Serve(args) => {
+            tokio::runtime::Runtime::new()?.block_on(serve::run(settings, args.demo))
+        }
+        Command::User(command) => commands::user(settings, command),
+        Command::Keys(command) => commands::keys(settings, command),
+    }
+}

@@ -1,0 +1,174 @@
+//! `halo-server serve`: the long-running services of one process, and their shutdown.
+//!
+//! Each service is a task in one `JoinSet`, given the shared `users::AppState` and a shutdown
+//! signal. The SIP registrar joins as another such task, validating tokens with
+//! `state.sip_token_validator()` and Digest with `state.digest_ha1()`, in the same process.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum_server::tls_rustls::RustlsConfig;
+use axum_server::Handle;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use users::{AppState, NewUser, Role, SystemClock};
+
+use crate::config::{Settings, TlsPaths};
+
+/// How long in-flight requests get to finish after a shutdown signal.
+const DRAIN: Duration = Duration::from_secs(10);
+/// How often keys added by `halo-server keys rotate` in another process are picked up.
+const KEY_RELOAD: Duration = Duration::from_secs(30);
+
+const DEMO_USERS: [(&str, &str, bool); 4] = [
+    ("alice", "alice-secret", false),
+    ("bob", "bob-secret", false),
+    ("carol", "carol-secret", false),
+    ("admin", "admin-secret", true),
+];
+
+pub(crate) async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    let Settings { users, http, tls } = settings;
+    // Opening may generate the first RSA key, which takes a moment: keep it off the runtime.
+    let state = tokio::task::spawn_blocking(move || AppState::open(users, Arc::new(SystemClock)))
+        .await?
+        .context("opening the users service")?;
+    if demo {
+        seed_demo(&state).await?;
+    }
+
+    let listener = TcpListener::bind(http).with_context(|| format!("binding {http}"))?;
+    listener.set_nonblocking(true)?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    // Printed on stdout, not only logged, so scripts and tests can find an ephemeral port.
+    println!(
+        "halo-server listening on {scheme}://{}",
+        listener.local_addr()?
+    );
+
+    let (stop, stopped) = watch::channel(false);
+    let mut services = JoinSet::new();
+    services.spawn(users_http(state.clone(), listener, tls, stopped.clone()));
+    services.spawn(reload_keys(state, stopped));
+
+    tokio::select! {
+        signal = shutdown_signal() => {
+            tracing::info!(signal, "shutting down");
+        }
+        Some(ended) = services.join_next() => {
+            // A service ending on its own is a failure; stop the others and report it.
+            let _ = stop.send(true);
+            ended??;
+            anyhow::bail!("a service stopped unexpectedly");
+        }
+    }
+    let _ = stop.send(true);
+    while let Some(ended) = services.join_next().await {
+        ended??;
+    }
+    Ok(())
+}
+
+async fn users_http(
+    state: AppState,
+    listener: TcpListener,
+    tls: Option<TlsPaths>,
+    mut stopped: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let app = users::router(state).into_make_service();
+    let handle = Handle::new();
+    let drain = handle.clone();
+    tokio::spawn(async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+        drain.graceful_shutdown(Some(DRAIN));
+    });
+    match tls {
+        Some(TlsPaths { cert, key }) => {
+            let config = RustlsConfig::from_pem_file(&cert, &key)
+                .await
+                .with_context(|| format!("loading TLS {} and {}", cert.display(), key.display()))?;
+            axum_server::from_tcp_rustls(listener, config)
+                .handle(handle)
+                .serve(app)
+                .await?;
+        }
+        None => {
+            axum_server::from_tcp(listener)
+                .handle(handle)
+                .serve(app)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn reload_keys(state: AppState, mut stopped: watch::Receiver<bool>) -> anyhow::Result<()> {
+    let mut tick = tokio::time::interval(KEY_RELOAD);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let state = state.clone();
+                if let Err(e) = tokio::task::spawn_blocking(move || state.reload_keys()).await? {
+                    tracing::warn!(error = %e, "reloading signing keys failed");
+                }
+            }
+            _ = stopped.changed() => return Ok(()),
+        }
+    }
+}
+
+async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || {
+        println!("demo users (username / password):");
+        for (name, password, admin) in DEMO_USERS {
+            let roles = if admin {
+                vec![Role::User, Role::Admin]
+            } else {
+                vec![Role::User]
+            };
+            let new = NewUser {
+                username: name.to_owned(),
+                password: password.to_owned(),
+                display_name: Some(capitalise(name)),
+                email: None,
+                roles: Some(roles),
+            };
+            match state.create_user(new) {
+                Ok(_) | Err(users::Error::UsernameTaken) => {}
+                Err(e) => return Err(e).context("seeding demo users"),
+            }
+            println!(
+                "  {name} / {password}{}",
+                if admin { "  (admin)" } else { "" }
+            );
+        }
+        Ok(())
+    })
+    .await?
+}
+
+fn capitalise(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+async fn shutdown_signal() -> &'static str {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+            let _ = tokio::signal::ctrl_c().await;
+            return "SIGINT";
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+    }
+}

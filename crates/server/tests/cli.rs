@@ -1,0 +1,162 @@
+//! The `halo-server` binary as an operator uses it: commands, then a served login over loopback.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_halo-server");
+
+/// Cheap Argon2, because an unoptimised build would spend seconds per hash at production cost.
+fn write_config(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("halo.toml");
+    let data = dir.join("data");
+    let text = format!(
+        "data = {data:?}\ndomain = \"example.test\"\n[argon2]\nmemory_kib = 64\niterations = 1\n"
+    );
+    std::fs::write(&path, text).expect("config written");
+    path
+}
+
+/// RSA key generation is slow unoptimised; start from a pre-made key.
+fn seed_key(dir: &Path) {
+    let keys = dir.join("data/keys");
+    std::fs::create_dir_all(&keys).expect("keys dir");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../users/tests/fixtures/key-a.pem");
+    std::fs::copy(fixture, keys.join("1-fixture.pem")).expect("key copied");
+}
+
+fn run(config: &Path, args: &[&str], password: Option<&str>) -> Output {
+    let mut command = Command::new(BIN);
+    command.arg("--config").arg(config).args(args);
+    command.env_remove("HALO_PASSWORD");
+    if let Some(password) = password {
+        command.env("HALO_PASSWORD", password);
+    }
+    command.output().expect("halo-server runs")
+}
+
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn user_added_by_the_cli_signs_in_to_the_served_api() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path());
+    seed_key(dir.path());
+
+    let added = run(
+        &config,
+        &["user", "add", "alice", "--display-name", "Alice A"],
+        Some("alice-pass-1"),
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let again = run(&config, &["user", "add", "alice"], Some("alice-pass-1"));
+    assert!(!again.status.success(), "duplicate refused");
+    let listed = run(&config, &["user", "list"], None);
+    let listing = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listing.contains("alice") && listing.contains("Alice A"),
+        "{listing}"
+    );
+
+    let mut child = Command::new(BIN)
+        .arg("--config")
+        .arg(&config)
+        .args(["serve", "--http", "127.0.0.1:0", "--demo"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let served = Served(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let base = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.strip_prefix("halo-server listening on ")
+                .map(str::to_owned)
+        })
+        .expect("announces its address");
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+
+    let http = reqwest::Client::new();
+    let login = |username: &'static str, password: &'static str| {
+        http.post(format!("{base}/auth/login"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+    };
+    let response = login("alice", "alice-pass-1").await.expect("sent");
+    assert_eq!(response.status(), 200);
+    let tokens: Value = response.json().await.expect("json");
+    assert_eq!(tokens["sip"]["domain"], "example.test");
+    assert_eq!(
+        login("alice", "wrong-pass-1").await.expect("sent").status(),
+        401
+    );
+    assert_eq!(
+        login("bob", "bob-secret").await.expect("sent").status(),
+        200,
+        "demo user"
+    );
+    assert_eq!(
+        login("admin", "admin-secret").await.expect("sent").status(),
+        200,
+        "demo admin"
+    );
+
+    // SIGTERM by pid: the server drains and exits cleanly.
+    let pid = served.0.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let mut served = served;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = served.0.try_wait().expect("waits") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "server did not stop on SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status}");
+
+    let removed = run(&config, &["user", "remove", "alice"], None);
+    assert!(removed.status.success());
+    let listed = run(&config, &["user", "list"], None);
+    assert!(!String::from_utf8_lossy(&listed.stdout).contains("Alice A"));
+}
+
+#[test]
+fn a_broken_config_file_names_file_line_and_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("halo.toml");
+    std::fs::write(
+        &config,
+        "domain = \"example.test\"\n[lockout]\nmax_failurez = 3\n",
+    )
+    .expect("written");
+    let output = run(&config, &["user", "list"], None);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected = format!(
+        "{}:3:1: lockout.max_failurez: unknown field",
+        config.display()
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+}

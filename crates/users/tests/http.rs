@@ -3,12 +3,13 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt as _;
+use std::sync::Arc;
 use std::time::Duration;
 
-use common::{error_code, seeded, Server};
+use common::seeded;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use users::{DigestAlgorithm, ManualClock};
+use users::{AppState, Config, DigestAlgorithm, ManualClock};
 
 fn token(tokens: &Value, field: &str) -> String {
     tokens[field].as_str().expect("token field").to_owned()
@@ -783,4 +784,89 @@ fn base64_url_decode(text: &str) -> Vec<u8> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(text)
         .expect("base64url")
+}
+
+/// A users service on a loopback port, over a real SQLite file, with a clock the test moves.
+pub(crate) struct Server {
+    pub(crate) base: String,
+    pub(crate) state: AppState,
+    pub(crate) http: reqwest::Client,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Server {
+    pub(crate) async fn start(config: Config, clock: &ManualClock) -> Self {
+        let state = AppState::open(config, Arc::new(clock.clone())).expect("service opens");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binds loopback");
+        let base = format!("http://{}", listener.local_addr().expect("has address"));
+        let router = users::router(state.clone());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router).await.expect("serves");
+        });
+        Self {
+            base,
+            state,
+            http: reqwest::Client::new(),
+            task,
+        }
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Creates a user directly through the service, as the CLI does.
+    pub(crate) fn add_user(&self, username: &str, password: &str, admin: bool) -> users::User {
+        let roles = if admin {
+            vec![users::Role::User, users::Role::Admin]
+        } else {
+            vec![users::Role::User]
+        };
+        let new: users::NewUser = serde_json::from_value(json!({
+            "username": username, "password": password, "roles": roles,
+        }))
+        .expect("valid new user");
+        self.state.create_user(new).expect("user created")
+    }
+
+    pub(crate) async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub(crate) async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.post(
+            "/auth/login",
+            json!({ "username": username, "password": password }),
+        )
+        .await
+    }
+
+    /// Logs in and returns the token response, asserting success.
+    pub(crate) async fn tokens(&self, username: &str, password: &str) -> Value {
+        let response = self.login(username, password).await;
+        assert_eq!(response.status(), 200, "login of {username}");
+        response.json().await.expect("json body")
+    }
+}
+
+/// The `error.code` of a JSON error body.
+pub(crate) async fn error_code(response: reqwest::Response) -> String {
+    let body: Value = response.json().await.expect("json error body");
+    body["error"]["code"]
+        .as_str()
+        .expect("error.code is a string")
+        .to_owned()
 }

@@ -48,7 +48,8 @@ fn we_read_what_rsip_writes() {
     let Message::Request(req) = ours else {
         panic!("request expected")
     };
-    req.validate().expect("rsip's serialisation is a valid request");
+    req.validate()
+        .expect("rsip's serialisation is a valid request");
     let Ok(Message::Request(original)) = Message::parse(FIXTURES[1]) else {
         panic!("fixture is a request")
     };

@@ -166,6 +166,20 @@ impl Headers {
         Some(self.0.remove(i).1)
     }
 
+    /// Replaces the first value of `name` where it stands (a stamped top Via keeps its place);
+    /// appends when there is none.
+    pub fn replace_first(&mut self, name: &str, value: impl Into<String>) {
+        let name = canonical_name(name);
+        match self
+            .0
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(&name))
+        {
+            Some(slot) => slot.1 = value.into(),
+            None => self.0.push((name, value.into())),
+        }
+    }
+
     /// The first value of `name` (compact or full, any case).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.get_all(name).next()

@@ -1,0 +1,311 @@
+//! The one task that owns the endpoint. Everything that touches it happens here, in order:
+//! handle one input, then drain transmits and events, then sleep until the next deadline.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use sip::endpoint::{Endpoint, EndpointEvent, SendError, TxnId};
+use sip::msg::{Frame, Message, Request, Response};
+use sip::transport::{Remote, Transmit, TransportKind};
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::conn::{self, ConnEvent};
+use crate::stack::{Incoming, TxnUpdate};
+
+pub(crate) enum Command {
+    SendRequest {
+        request: Request,
+        to: Remote,
+        updates: mpsc::UnboundedSender<TxnUpdate>,
+        reply: oneshot::Sender<Result<TxnId, SendError>>,
+    },
+    Respond {
+        txn: TxnId,
+        response: Response,
+        reply: oneshot::Sender<Result<(), SendError>>,
+    },
+    Cancel {
+        invite: TxnId,
+        updates: mpsc::UnboundedSender<TxnUpdate>,
+        reply: oneshot::Sender<Result<TxnId, SendError>>,
+    },
+    Stateless {
+        message: Message,
+        to: Remote,
+    },
+    Raw {
+        bytes: Vec<u8>,
+        to: Remote,
+    },
+    NewTag(oneshot::Sender<String>),
+    NewCallId(oneshot::Sender<String>),
+    Shutdown,
+}
+
+/// A TCP peer we are connecting to, or connected to.
+enum Conn {
+    Connecting(Vec<Vec<u8>>),
+    Open(mpsc::UnboundedSender<Vec<u8>>),
+}
+
+pub(crate) struct Driver {
+    endpoint: Endpoint,
+    udp: Option<UdpSocket>,
+    tcp: Option<TcpListener>,
+    max_message: usize,
+    commands: mpsc::UnboundedReceiver<Command>,
+    incoming: mpsc::UnboundedSender<Incoming>,
+    conns: HashMap<SocketAddr, Conn>,
+    conn_tx: mpsc::UnboundedSender<ConnEvent>,
+    conn_rx: mpsc::UnboundedReceiver<ConnEvent>,
+    clients: HashMap<TxnId, mpsc::UnboundedSender<TxnUpdate>>,
+}
+
+impl Driver {
+    pub(crate) fn new(
+        endpoint: Endpoint,
+        udp: Option<UdpSocket>,
+        tcp: Option<TcpListener>,
+        max_message: usize,
+        commands: mpsc::UnboundedReceiver<Command>,
+        incoming: mpsc::UnboundedSender<Incoming>,
+    ) -> Driver {
+        let (conn_tx, conn_rx) = mpsc::unbounded_channel();
+        Driver {
+            endpoint,
+            udp,
+            tcp,
+            max_message,
+            commands,
+            incoming,
+            conns: HashMap::new(),
+            conn_tx,
+            conn_rx,
+            clients: HashMap::new(),
+        }
+    }
+
+    pub(crate) async fn run(mut self) {
+        let mut buf = vec![0u8; 65_536];
+        loop {
+            let deadline = self
+                .endpoint
+                .poll_timeout()
+                .map(tokio::time::Instant::from_std);
+            tokio::select! {
+                r = recv_udp(self.udp.as_ref(), &mut buf) => match r {
+                    Ok((n, addr)) => {
+                        let from = Remote { transport: TransportKind::Udp, addr };
+                        self.endpoint.handle_input(Instant::now(), from, &buf[..n]);
+                    }
+                    Err(e) => tracing::debug!(error = %e, "UDP receive error"),
+                },
+                r = accept(self.tcp.as_ref()) => if let Ok((stream, addr)) = r {
+                    let remote = Remote { transport: TransportKind::Tcp, addr };
+                    let (tx, rx) = mpsc::unbounded_channel();
+                    tokio::spawn(conn::serve(stream, remote, tx, rx, self.max_message, self.conn_tx.clone()));
+                },
+                Some(ev) = self.conn_rx.recv() => self.on_conn_event(ev),
+                cmd = self.commands.recv() => match cmd {
+                    Some(Command::Shutdown) | None => break,
+                    Some(cmd) => self.on_command(cmd),
+                },
+                _ = sleep_until(deadline) => self.endpoint.handle_timeout(Instant::now()),
+            }
+            self.flush().await;
+        }
+    }
+
+    fn on_conn_event(&mut self, ev: ConnEvent) {
+        match ev {
+            ConnEvent::Opened(remote, writer) => {
+                if let Some(Conn::Connecting(queued)) = self.conns.remove(&remote.addr) {
+                    for bytes in queued {
+                        let _ = writer.send(bytes);
+                    }
+                }
+                self.conns.insert(remote.addr, Conn::Open(writer));
+            }
+            ConnEvent::Frame(remote, Frame::Message(msg)) => {
+                self.endpoint.handle_message(Instant::now(), remote, msg)
+            }
+            ConnEvent::Frame(remote, Frame::Ping) => {
+                self.write_stream(remote.addr, b"\r\n".to_vec())
+            }
+            ConnEvent::Frame(_, Frame::Pong) => {}
+            ConnEvent::Closed(remote) => {
+                self.conns.remove(&remote.addr);
+                self.endpoint.handle_transport_error(Instant::now(), remote);
+            }
+        }
+    }
+
+    fn on_command(&mut self, cmd: Command) {
+        let now = Instant::now();
+        match cmd {
+            Command::SendRequest {
+                request,
+                to,
+                updates,
+                reply,
+            } => {
+                let r = self.endpoint.send_request(now, request, to);
+                if let Ok(id) = r {
+                    self.clients.insert(id, updates);
+                }
+                let _ = reply.send(r);
+            }
+            Command::Respond {
+                txn,
+                response,
+                reply,
+            } => {
+                let _ = reply.send(self.endpoint.send_response(now, txn, response));
+            }
+            Command::Cancel {
+                invite,
+                updates,
+                reply,
+            } => {
+                let r = self.endpoint.cancel(now, invite);
+                if let Ok(id) = r {
+                    self.clients.insert(id, updates);
+                }
+                let _ = reply.send(r);
+            }
+            Command::Stateless { message, to } => self.endpoint.send_stateless(message, to),
+            Command::Raw { bytes, to } => self.transmit(Transmit { remote: to, bytes }),
+            Command::NewTag(reply) => {
+                let _ = reply.send(self.endpoint.new_tag());
+            }
+            Command::NewCallId(reply) => {
+                let _ = reply.send(self.endpoint.new_call_id());
+            }
+            Command::Shutdown => {}
+        }
+    }
+
+    async fn flush(&mut self) {
+        while let Some(t) = self.endpoint.poll_transmit() {
+            if t.remote.transport == TransportKind::Udp {
+                if let Some(udp) = &self.udp {
+                    if let Err(e) = udp.send_to(&t.bytes, t.remote.addr).await {
+                        tracing::debug!(to = %t.remote.addr, error = %e, "UDP send failed");
+                    }
+                }
+            } else {
+                self.transmit(t);
+            }
+        }
+        while let Some(ev) = self.endpoint.poll_event() {
+            self.route(ev);
+        }
+    }
+
+    /// Stream sends; UDP sends happen in `flush` because they await the socket.
+    fn transmit(&mut self, t: Transmit) {
+        match t.remote.transport {
+            TransportKind::Udp => {
+                if let Some(udp) = &self.udp {
+                    // A keep-alive is tiny; a full socket buffer just drops it.
+                    let _ = udp.try_send_to(&t.bytes, t.remote.addr);
+                }
+            }
+            TransportKind::Tcp => self.write_stream(t.remote.addr, t.bytes),
+            TransportKind::Tls => {
+                tracing::warn!(to = %t.remote.addr, "TLS is not served by this stack");
+                self.endpoint
+                    .handle_transport_error(Instant::now(), t.remote);
+            }
+        }
+    }
+
+    fn write_stream(&mut self, addr: SocketAddr, bytes: Vec<u8>) {
+        match self.conns.get_mut(&addr) {
+            Some(Conn::Open(w)) => {
+                let _ = w.send(bytes);
+            }
+            Some(Conn::Connecting(queue)) => queue.push(bytes),
+            None => {
+                self.conns.insert(addr, Conn::Connecting(Vec::new()));
+                tokio::spawn(conn::connect(
+                    addr,
+                    vec![bytes],
+                    self.max_message,
+                    self.conn_tx.clone(),
+                ));
+            }
+        }
+    }
+
+    fn route(&mut self, ev: EndpointEvent) {
+        let to_client = |clients: &mut HashMap<TxnId, _>, txn: TxnId, update: TxnUpdate| {
+            let done = !matches!(update, TxnUpdate::Response(_));
+            let sent = clients
+                .get(&txn)
+                .is_some_and(|tx: &mpsc::UnboundedSender<TxnUpdate>| tx.send(update).is_ok());
+            if done || !sent {
+                clients.remove(&txn);
+            }
+            sent
+        };
+        let incoming = match ev {
+            EndpointEvent::Response { txn, response } => {
+                to_client(&mut self.clients, txn, TxnUpdate::Response(response));
+                return;
+            }
+            EndpointEvent::TransactionTimeout { txn } => {
+                if to_client(&mut self.clients, txn, TxnUpdate::Timeout) {
+                    return;
+                }
+                Incoming::ServerTimeout { txn }
+            }
+            EndpointEvent::TransportFailed { txn } => {
+                to_client(&mut self.clients, txn, TxnUpdate::TransportFailed);
+                return;
+            }
+            EndpointEvent::IncomingRequest { txn, request, from } => {
+                Incoming::Request { txn, request, from }
+            }
+            EndpointEvent::IncomingAck { request, from } => Incoming::Ack { request, from },
+            EndpointEvent::CancelReceived { invite, cancel } => {
+                Incoming::Cancelled { invite, cancel }
+            }
+            EndpointEvent::StrayResponse { response, from } => {
+                Incoming::StrayResponse { response, from }
+            }
+            EndpointEvent::Dropped { reason, from } => {
+                tracing::debug!(from = %from.addr, %reason, "dropped");
+                return;
+            }
+            other => {
+                tracing::debug!(event = ?other, "unhandled endpoint event");
+                return;
+            }
+        };
+        let _ = self.incoming.send(incoming);
+    }
+}
+
+async fn recv_udp(udp: Option<&UdpSocket>, buf: &mut [u8]) -> std::io::Result<(usize, SocketAddr)> {
+    match udp {
+        Some(s) => s.recv_from(buf).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn accept(tcp: Option<&TcpListener>) -> std::io::Result<(tokio::net::TcpStream, SocketAddr)> {
+    match tcp {
+        Some(l) => l.accept().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}

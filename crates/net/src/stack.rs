@@ -1,0 +1,251 @@
+use std::io;
+use std::net::SocketAddr;
+
+use std::time::Instant;
+
+use sip::endpoint::{Config, Endpoint, SendError, TxnId};
+use sip::msg::{Message, Request, Response};
+use sip::transport::{Remote, TransportKind};
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::driver::{Command, Driver};
+
+/// Where to listen and how to run the endpoint.
+#[derive(Debug, Clone)]
+pub struct StackConfig {
+    /// UDP socket to bind (port 0 picks one); `None` for no UDP.
+    pub udp: Option<SocketAddr>,
+    /// TCP listener to bind; `None` still allows outgoing TCP connections.
+    pub tcp: Option<SocketAddr>,
+    pub endpoint: Config,
+    /// The host to put in Via and Contact when the bound address is a wildcard (`0.0.0.0`);
+    /// ignored otherwise.
+    pub public_host: Option<String>,
+}
+
+/// Something the network brought that no client transaction was waiting for.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Incoming {
+    /// A new server transaction: answer it with [`Stack::respond`].
+    Request {
+        txn: TxnId,
+        request: Request,
+        from: Remote,
+    },
+    /// An ACK for a 2xx.
+    Ack { request: Request, from: Remote },
+    /// The endpoint answered the CANCEL; the INVITE still needs its 487.
+    Cancelled { invite: TxnId, cancel: Request },
+    /// A response matching no transaction (a late 2xx retransmission).
+    StrayResponse { response: Response, from: Remote },
+    /// A server transaction ended without its ACK (Timer H or L).
+    ServerTimeout { txn: TxnId },
+}
+
+/// What happens to a request we sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxnUpdate {
+    Response(Response),
+    /// Timer B or F: treat as `408`.
+    Timeout,
+    /// The connection failed: treat as `503`.
+    TransportFailed,
+}
+
+/// A running client transaction's updates.
+#[derive(Debug)]
+pub struct ClientTxn {
+    pub id: TxnId,
+    rx: mpsc::UnboundedReceiver<TxnUpdate>,
+}
+
+impl ClientTxn {
+    /// The next update; `None` once the driver stopped.
+    pub async fn next(&mut self) -> Option<TxnUpdate> {
+        self.rx.recv().await
+    }
+
+    /// Waits for the final response, skipping provisionals.
+    pub async fn final_response(&mut self) -> Result<Response, StackError> {
+        loop {
+            match self.next().await {
+                Some(TxnUpdate::Response(r)) if r.status >= 200 => return Ok(r),
+                Some(TxnUpdate::Response(_)) => continue,
+                Some(TxnUpdate::Timeout) => return Err(StackError::Timeout),
+                Some(TxnUpdate::TransportFailed) => return Err(StackError::TransportFailed),
+                None => return Err(StackError::Stopped),
+            }
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StackError {
+    #[error("the SIP stack has stopped")]
+    Stopped,
+    #[error("no response in time")]
+    Timeout,
+    #[error("could not reach the peer")]
+    TransportFailed,
+    #[error(transparent)]
+    Send(#[from] SendError),
+}
+
+/// Cheap-clone handle to the driver task.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    cmd: mpsc::UnboundedSender<Command>,
+    udp: Option<SocketAddr>,
+    tcp: Option<SocketAddr>,
+}
+
+impl Stack {
+    /// Binds the sockets and starts the driver on the current tokio runtime.
+    pub async fn start(
+        config: StackConfig,
+    ) -> io::Result<(Stack, mpsc::UnboundedReceiver<Incoming>)> {
+        let udp = match config.udp {
+            Some(a) => Some(UdpSocket::bind(a).await?),
+            None => None,
+        };
+        let tcp = match config.tcp {
+            Some(a) => Some(TcpListener::bind(a).await?),
+            None => None,
+        };
+        let max_message = config.endpoint.max_message_size;
+        let udp_addr = udp.as_ref().map(UdpSocket::local_addr).transpose()?;
+        let tcp_addr = tcp.as_ref().map(TcpListener::local_addr).transpose()?;
+        let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+        let (in_tx, in_rx) = mpsc::unbounded_channel();
+        let mut endpoint = Endpoint::new(config.endpoint, Instant::now());
+        for (kind, addr) in [
+            (TransportKind::Udp, udp_addr),
+            (TransportKind::Tcp, tcp_addr),
+        ] {
+            if let Some(addr) = addr {
+                endpoint.set_sent_by(kind, sent_by(addr, config.public_host.as_deref()));
+            }
+        }
+        let driver = Driver::new(endpoint, udp, tcp, max_message, cmd_rx, in_tx);
+        tokio::spawn(driver.run());
+        Ok((
+            Stack {
+                cmd: cmd_tx,
+                udp: udp_addr,
+                tcp: tcp_addr,
+            },
+            in_rx,
+        ))
+    }
+
+    /// The bound address for a transport (TLS is not served by this stack).
+    pub fn local_addr(&self, transport: TransportKind) -> Option<SocketAddr> {
+        match transport {
+            TransportKind::Udp => self.udp,
+            TransportKind::Tcp => self.tcp,
+            TransportKind::Tls => None,
+        }
+    }
+
+    pub async fn send_request(
+        &self,
+        request: Request,
+        to: Remote,
+    ) -> Result<ClientTxn, StackError> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let id = self
+            .call(|reply| Command::SendRequest {
+                request,
+                to,
+                updates: tx,
+                reply,
+            })
+            .await??;
+        Ok(ClientTxn { id, rx })
+    }
+
+    pub async fn respond(&self, txn: TxnId, response: Response) -> Result<(), StackError> {
+        Ok(self
+            .call(|reply| Command::Respond {
+                txn,
+                response,
+                reply,
+            })
+            .await??)
+    }
+
+    /// CANCELs a pending INVITE; the returned transaction carries the CANCEL's own response.
+    pub async fn cancel(&self, invite: TxnId) -> Result<ClientTxn, StackError> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let id = self
+            .call(|reply| Command::Cancel {
+                invite,
+                updates: tx,
+                reply,
+            })
+            .await??;
+        Ok(ClientTxn { id, rx })
+    }
+
+    /// Sends outside any transaction (an ACK for a 2xx).
+    pub fn send_stateless(&self, message: Message, to: Remote) -> Result<(), StackError> {
+        self.cmd
+            .send(Command::Stateless { message, to })
+            .map_err(|_| StackError::Stopped)
+    }
+
+    /// Sends a CRLF CRLF keep-alive (RFC 5626 §3.5.1) to `to`.
+    pub fn keepalive(&self, to: Remote) -> Result<(), StackError> {
+        self.cmd
+            .send(Command::Raw {
+                bytes: b"\r\n\r\n".to_vec(),
+                to,
+            })
+            .map_err(|_| StackError::Stopped)
+    }
+
+    /// A fresh tag, Call-ID or branch from the endpoint's seeded generator.
+    pub async fn new_tag(&self) -> Result<String, StackError> {
+        self.call(Command::NewTag).await
+    }
+
+    pub async fn new_call_id(&self) -> Result<String, StackError> {
+        self.call(Command::NewCallId).await
+    }
+
+    /// Stops the driver; in-flight transactions are abandoned.
+    pub fn shutdown(&self) {
+        let _ = self.cmd.send(Command::Shutdown);
+    }
+
+    /// The `host:port` a peer can reach this stack at over `transport`, for Contact headers.
+    pub fn contact_host_port(
+        &self,
+        transport: TransportKind,
+        public_host: Option<&str>,
+    ) -> Option<String> {
+        self.local_addr(transport).map(|a| sent_by(a, public_host))
+    }
+
+    async fn call<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Command,
+    ) -> Result<T, StackError> {
+        let (tx, rx) = oneshot::channel();
+        self.cmd.send(make(tx)).map_err(|_| StackError::Stopped)?;
+        rx.await.map_err(|_| StackError::Stopped)
+    }
+}
+
+/// `host:port` for Via sent-by: the bound address, unless it is a wildcard.
+fn sent_by(addr: SocketAddr, public_host: Option<&str>) -> String {
+    match (addr.ip().is_unspecified(), public_host) {
+        (true, Some(host)) => format!("{host}:{}", addr.port()),
+        (true, None) if addr.is_ipv6() => format!("[::1]:{}", addr.port()),
+        (true, None) => format!("127.0.0.1:{}", addr.port()),
+        _ => addr.to_string(),
+    }
+}

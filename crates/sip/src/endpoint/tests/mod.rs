@@ -1,0 +1,7 @@
+//! Endpoint tests over a simulated network and clock (see `harness`).
+
+mod client_timers;
+mod flows;
+mod harness;
+mod robustness;
+mod server_timers;

@@ -21,6 +21,12 @@ pub(crate) enum Command {
         updates: mpsc::UnboundedSender<TxnUpdate>,
         reply: oneshot::Sender<Result<TxnId, SendError>>,
     },
+    Forward {
+        request: Request,
+        to: Remote,
+        updates: mpsc::UnboundedSender<TxnUpdate>,
+        reply: oneshot::Sender<Result<TxnId, SendError>>,
+    },
     Respond {
         txn: TxnId,
         response: Response,
@@ -152,6 +158,18 @@ impl Driver {
                 reply,
             } => {
                 let r = self.endpoint.send_request(now, request, to);
+                if let Ok(id) = r {
+                    self.clients.insert(id, updates);
+                }
+                let _ = reply.send(r);
+            }
+            Command::Forward {
+                request,
+                to,
+                updates,
+                reply,
+            } => {
+                let r = self.endpoint.forward_request(now, request, to);
                 if let Ok(id) = r {
                     self.clients.insert(id, updates);
                 }

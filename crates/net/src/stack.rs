@@ -167,6 +167,25 @@ impl Stack {
         Ok(ClientTxn { id, rx })
     }
 
+    /// Relays a request as a proxy: a new top Via with a fresh branch is always pushed
+    /// (see `Endpoint::forward_request`), so the response comes back to this transaction.
+    pub async fn forward_request(
+        &self,
+        request: Request,
+        to: Remote,
+    ) -> Result<ClientTxn, StackError> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let id = self
+            .call(|reply| Command::Forward {
+                request,
+                to,
+                updates: tx,
+                reply,
+            })
+            .await??;
+        Ok(ClientTxn { id, rx })
+    }
+
     pub async fn respond(&self, txn: TxnId, response: Response) -> Result<(), StackError> {
         Ok(self
             .call(|reply| Command::Respond {

@@ -14,16 +14,18 @@ use tokio::sync::{mpsc, oneshot};
 use crate::conn::{self, ConnEvent};
 use crate::stack::{Incoming, TxnUpdate};
 
+/// The ways a client transaction starts.
+pub(crate) enum Start {
+    Send(Request, Remote),
+    /// As a proxy: always under a new top Via.
+    Forward(Request, Remote),
+    Cancel(TxnId),
+}
+
 pub(crate) enum Command {
-    SendRequest {
-        request: Request,
-        to: Remote,
-        updates: mpsc::UnboundedSender<TxnUpdate>,
-        reply: oneshot::Sender<Result<TxnId, SendError>>,
-    },
-    Forward {
-        request: Request,
-        to: Remote,
+    /// Starts a client transaction whose updates go to `updates`.
+    Start {
+        what: Start,
         updates: mpsc::UnboundedSender<TxnUpdate>,
         reply: oneshot::Sender<Result<TxnId, SendError>>,
     },
@@ -31,11 +33,6 @@ pub(crate) enum Command {
         txn: TxnId,
         response: Response,
         reply: oneshot::Sender<Result<(), SendError>>,
-    },
-    Cancel {
-        invite: TxnId,
-        updates: mpsc::UnboundedSender<TxnUpdate>,
-        reply: oneshot::Sender<Result<TxnId, SendError>>,
     },
     Stateless {
         message: Message,
@@ -151,25 +148,16 @@ impl Driver {
     fn on_command(&mut self, cmd: Command) {
         let now = Instant::now();
         match cmd {
-            Command::SendRequest {
-                request,
-                to,
+            Command::Start {
+                what,
                 updates,
                 reply,
             } => {
-                let r = self.endpoint.send_request(now, request, to);
-                if let Ok(id) = r {
-                    self.clients.insert(id, updates);
-                }
-                let _ = reply.send(r);
-            }
-            Command::Forward {
-                request,
-                to,
-                updates,
-                reply,
-            } => {
-                let r = self.endpoint.forward_request(now, request, to);
+                let r = match what {
+                    Start::Send(request, to) => self.endpoint.send_request(now, request, to),
+                    Start::Forward(request, to) => self.endpoint.forward_request(now, request, to),
+                    Start::Cancel(invite) => self.endpoint.cancel(now, invite),
+                };
                 if let Ok(id) = r {
                     self.clients.insert(id, updates);
                 }
@@ -181,17 +169,6 @@ impl Driver {
                 reply,
             } => {
                 let _ = reply.send(self.endpoint.send_response(now, txn, response));
-            }
-            Command::Cancel {
-                invite,
-                updates,
-                reply,
-            } => {
-                let r = self.endpoint.cancel(now, invite);
-                if let Ok(id) = r {
-                    self.clients.insert(id, updates);
-                }
-                let _ = reply.send(r);
             }
             Command::Stateless { message, to } => self.endpoint.send_stateless(message, to),
             Command::Raw { bytes, to } => self.transmit(Transmit { remote: to, bytes }),

@@ -9,7 +9,7 @@ use sip::transport::{Remote, TransportKind};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::driver::{Command, Driver};
+use crate::driver::{Command, Driver, Start};
 
 /// Where to listen and how to run the endpoint.
 #[derive(Debug, Clone)]
@@ -155,16 +155,7 @@ impl Stack {
         request: Request,
         to: Remote,
     ) -> Result<ClientTxn, StackError> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let id = self
-            .call(|reply| Command::SendRequest {
-                request,
-                to,
-                updates: tx,
-                reply,
-            })
-            .await??;
-        Ok(ClientTxn { id, rx })
+        self.start_client(Start::Send(request, to)).await
     }
 
     /// Relays a request as a proxy: a new top Via with a fresh branch is always pushed
@@ -174,11 +165,14 @@ impl Stack {
         request: Request,
         to: Remote,
     ) -> Result<ClientTxn, StackError> {
+        self.start_client(Start::Forward(request, to)).await
+    }
+
+    async fn start_client(&self, what: Start) -> Result<ClientTxn, StackError> {
         let (tx, rx) = mpsc::unbounded_channel();
         let id = self
-            .call(|reply| Command::Forward {
-                request,
-                to,
+            .call(|reply| Command::Start {
+                what,
                 updates: tx,
                 reply,
             })
@@ -198,15 +192,7 @@ impl Stack {
 
     /// CANCELs a pending INVITE; the returned transaction carries the CANCEL's own response.
     pub async fn cancel(&self, invite: TxnId) -> Result<ClientTxn, StackError> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let id = self
-            .call(|reply| Command::Cancel {
-                invite,
-                updates: tx,
-                reply,
-            })
-            .await??;
-        Ok(ClientTxn { id, rx })
+        self.start_client(Start::Cancel(invite)).await
     }
 
     /// Sends outside any transaction (an ACK for a 2xx).

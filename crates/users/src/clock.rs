@@ -50,11 +50,6 @@ impl ManualClock {
         let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX);
         self.0.fetch_add(secs, Ordering::SeqCst);
     }
-
-    /// Sets an absolute time, which may lie in the past.
-    pub fn set(&self, now: i64) {
-        self.0.store(now, Ordering::SeqCst);
-    }
 }
 
 impl Clock for ManualClock {

@@ -12,7 +12,6 @@ use sha2::{Digest as _, Sha256};
 use crate::config::Argon2Config;
 
 /// Hashes and verifies passwords with Argon2id.
-#[derive(Clone)]
 pub(crate) struct Hasher {
     argon2: Argon2<'static>,
     /// A hash of a random password with the configured cost. Unknown usernames are verified

@@ -67,13 +67,6 @@ pub struct User {
     pub updated_at: i64,
 }
 
-impl User {
-    /// Whether the user holds `role`.
-    pub fn has_role(&self, role: Role) -> bool {
-        self.roles.contains(&role)
-    }
-}
-
 /// A user together with their secrets, as stored.
 #[derive(Clone, PartialEq, Eq)]
 pub struct UserRecord {

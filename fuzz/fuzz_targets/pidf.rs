@@ -1,0 +1,16 @@
+//! Any presence or watcher-info body: parsing must not panic; what parses must serialise to
+//! something that parses again.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use presence::{Document, WatcherInfo};
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(doc) = Document::parse(data) {
+        let _ = doc.view();
+        Document::parse(doc.to_xml().as_bytes()).expect("our PIDF parses");
+    }
+    if let Ok(winfo) = WatcherInfo::parse(data) {
+        WatcherInfo::parse(winfo.to_xml().as_bytes()).expect("our watcherinfo parses");
+    }
+});

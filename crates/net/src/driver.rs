@@ -3,13 +3,17 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sip::endpoint::{Endpoint, EndpointEvent, SendError, TxnId};
 use sip::msg::{Frame, Message, Request, Response};
 use sip::transport::{Remote, Transmit, TransportKind};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// How long shutdown waits for streams to write out their queues.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 use crate::conn::{self, ConnEvent};
 use crate::stack::{Incoming, TxnUpdate};
@@ -44,7 +48,8 @@ pub(crate) enum Command {
     },
     NewTag(oneshot::Sender<String>),
     NewCallId(oneshot::Sender<String>),
-    Shutdown,
+    /// Stop after flushing; `done` fires once every stream has written what it was given.
+    Shutdown(oneshot::Sender<()>),
 }
 
 /// A TCP peer we are connecting to, or connected to.
@@ -64,6 +69,7 @@ pub(crate) struct Driver {
     conn_tx: mpsc::UnboundedSender<ConnEvent>,
     conn_rx: mpsc::UnboundedReceiver<ConnEvent>,
     clients: HashMap<TxnId, mpsc::UnboundedSender<TxnUpdate>>,
+    conn_tasks: Vec<JoinHandle<()>>,
 }
 
 impl Driver {
@@ -87,6 +93,7 @@ impl Driver {
             conn_tx,
             conn_rx,
             clients: HashMap::new(),
+            conn_tasks: Vec::new(),
         }
     }
 
@@ -108,11 +115,18 @@ impl Driver {
                 r = accept(self.tcp.as_ref()) => if let Ok((stream, addr)) = r {
                     let remote = Remote { transport: TransportKind::Tcp, addr };
                     let (tx, rx) = mpsc::unbounded_channel();
-                    tokio::spawn(conn::serve(stream, remote, tx, rx, self.max_message, self.conn_tx.clone()));
+                    let task = tokio::spawn(conn::serve(stream, remote, tx, rx, self.max_message, self.conn_tx.clone()));
+                    self.track(task);
                 },
                 Some(ev) = self.conn_rx.recv() => self.on_conn_event(ev),
                 cmd = self.commands.recv() => match cmd {
-                    Some(Command::Shutdown) | None => break,
+                    Some(Command::Shutdown(done)) => {
+                        self.flush().await;
+                        self.close_streams().await;
+                        let _ = done.send(());
+                        break;
+                    }
+                    None => break,
                     Some(cmd) => self.on_command(cmd),
                 },
                 _ = sleep_until(deadline) => self.endpoint.handle_timeout(Instant::now()),
@@ -178,7 +192,7 @@ impl Driver {
             Command::NewCallId(reply) => {
                 let _ = reply.send(self.endpoint.new_call_id());
             }
-            Command::Shutdown => {}
+            Command::Shutdown(_) => {}
         }
     }
 
@@ -217,6 +231,27 @@ impl Driver {
         }
     }
 
+    fn track(&mut self, task: JoinHandle<()>) {
+        self.conn_tasks.retain(|t| !t.is_finished());
+        self.conn_tasks.push(task);
+    }
+
+    /// Lets every stream write out what it was given, then closes it: a UA that answers the
+    /// last BYE and exits must not take the 200 down with it.
+    async fn close_streams(&mut self) {
+        while let Ok(ev) = self.conn_rx.try_recv() {
+            if let ConnEvent::Opened(..) = ev {
+                // Dropped at once: its writer then drains and ends.
+            }
+        }
+        self.conns.clear();
+        let tasks = std::mem::take(&mut self.conn_tasks);
+        let all = futures_join(tasks);
+        if tokio::time::timeout(SHUTDOWN_GRACE, all).await.is_err() {
+            tracing::warn!("streams still writing at shutdown; closing them anyway");
+        }
+    }
+
     fn write_stream(&mut self, addr: SocketAddr, bytes: Vec<u8>) {
         match self.conns.get_mut(&addr) {
             Some(Conn::Open(w)) => {
@@ -225,12 +260,13 @@ impl Driver {
             Some(Conn::Connecting(queue)) => queue.push(bytes),
             None => {
                 self.conns.insert(addr, Conn::Connecting(Vec::new()));
-                tokio::spawn(conn::connect(
+                let task = tokio::spawn(conn::connect(
                     addr,
                     vec![bytes],
                     self.max_message,
                     self.conn_tx.clone(),
                 ));
+                self.track(task);
             }
         }
     }
@@ -302,5 +338,11 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
         None => std::future::pending().await,
+    }
+}
+
+async fn futures_join(tasks: Vec<JoinHandle<()>>) {
+    for task in tasks {
+        let _ = task.await;
     }
 }

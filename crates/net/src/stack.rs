@@ -221,9 +221,13 @@ impl Stack {
         self.call(Command::NewCallId).await
     }
 
-    /// Stops the driver; in-flight transactions are abandoned.
-    pub fn shutdown(&self) {
-        let _ = self.cmd.send(Command::Shutdown);
+    /// Stops the driver once what was already handed to it is written out; in-flight
+    /// transactions are abandoned.
+    pub async fn shutdown(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.cmd.send(Command::Shutdown(done)).is_ok() {
+            let _ = wait.await;
+        }
     }
 
     /// The `host:port` a peer can reach this stack at over `transport`, for Contact headers.

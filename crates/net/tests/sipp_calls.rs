@@ -7,7 +7,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{free_port, sip_ua, wait_udp_bound, Proc};
+use common::{free_port, sip_ua, wait_tcp_listening, wait_udp_bound, Proc};
 
 fn sipp(args: &[&str], dir: &std::path::Path) -> Command {
     let mut cmd = Command::new("sipp");
@@ -37,6 +37,26 @@ fn error_log(dir: &std::path::Path) -> String {
 
 #[test]
 fn sipp_uac_calls_our_uas() {
+    sipp_uac_against_our_uas("u1");
+}
+
+#[test]
+fn sipp_uac_calls_our_uas_over_tcp() {
+    sipp_uac_against_our_uas("t1");
+}
+
+#[test]
+fn our_uac_calls_sipp_uas() {
+    our_uac_against_sipp_uas("u1", "udp");
+}
+
+#[test]
+fn our_uac_calls_sipp_uas_over_tcp() {
+    our_uac_against_sipp_uas("t1", "tcp");
+}
+
+/// sipp's UAC places 5 calls on `transport` (sipp's `-t`: u1 or t1) to our UAS.
+fn sipp_uac_against_our_uas(transport: &str) {
     let dir = tempfile::tempdir().unwrap();
     let (ua_port, sipp_port) = (free_port(), free_port());
     let mut uas = Proc::spawn(
@@ -44,12 +64,15 @@ fn sipp_uac_calls_our_uas() {
         sip_ua().args([
             "--udp",
             &format!("127.0.0.1:{ua_port}"),
+            "--tcp",
+            &format!("127.0.0.1:{ua_port}"),
             "uas",
             "--calls",
             "5",
         ]),
     );
     wait_udp_bound(ua_port, Duration::from_secs(10));
+    wait_tcp_listening(ua_port, Duration::from_secs(10));
     let mut sipp = Proc::spawn(
         "sipp uac",
         &mut sipp(
@@ -67,6 +90,8 @@ fn sipp_uac_calls_our_uas() {
                 "5",
                 "-d",
                 "500",
+                "-t",
+                transport,
             ],
             dir.path(),
         ),
@@ -84,8 +109,8 @@ fn sipp_uac_calls_our_uas() {
     );
 }
 
-#[test]
-fn our_uac_calls_sipp_uas() {
+/// Our UAC calls sipp's UAS on `sipp_transport` (u1 or t1) with our matching `transport`.
+fn our_uac_against_sipp_uas(sipp_transport: &str, transport: &str) {
     let dir = tempfile::tempdir().unwrap();
     let sipp_port = free_port();
     let mut sipp = Proc::spawn(
@@ -100,11 +125,13 @@ fn our_uac_calls_sipp_uas() {
                 &sipp_port.to_string(),
                 "-m",
                 "1",
+                "-t",
+                sipp_transport,
             ],
             dir.path(),
         ),
     );
-    wait_udp_bound(sipp_port, Duration::from_secs(10));
+    wait_bound(sipp_port, sipp_transport, Duration::from_secs(10));
     let mut uac = Proc::spawn(
         "sip-ua uac",
         sip_ua().args([
@@ -114,6 +141,11 @@ fn our_uac_calls_sipp_uas() {
             &format!("127.0.0.1:{sipp_port}"),
             "--hold-ms",
             "500",
+            "--transport",
+            transport,
+            // sipp's UAS scenario waits 4 s after the BYE on the same connection.
+            "--linger-ms",
+            if transport == "tcp" { "4500" } else { "0" },
         ]),
     );
     let status = uac.wait(Duration::from_secs(30));
@@ -124,4 +156,12 @@ fn our_uac_calls_sipp_uas() {
         "sipp uas failed: {status}\n{}",
         error_log(dir.path())
     );
+}
+
+fn wait_bound(port: u16, sipp_transport: &str, limit: Duration) {
+    if sipp_transport == "t1" {
+        wait_tcp_listening(port, limit);
+    } else {
+        wait_udp_bound(port, limit);
+    }
 }

@@ -112,3 +112,15 @@ pub(crate) fn wait_udp_bound(port: u16, limit: Duration) {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Polls until something accepts TCP connections on the port.
+pub(crate) fn wait_tcp_listening(port: u16, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "nothing listens on TCP port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -81,6 +81,7 @@ pub(crate) async fn run(stack: Stack, o: Options) -> anyhow::Result<()> {
         bail!("our binding is still listed after unregistering");
     }
     println!("unregistered");
+    stack.shutdown().await;
     Ok(())
 }
 

@@ -25,6 +25,10 @@ pub(crate) struct Options {
     /// How long to stay in the call before hanging up.
     #[arg(long, default_value_t = 1000)]
     hold_ms: u64,
+    /// How long to stay up after hanging up, so that a peer still using our TCP connection
+    /// (sipp's UAS waits 4 s after the BYE) does not see it close.
+    #[arg(long, default_value_t = 0)]
+    linger_ms: u64,
     /// Our user name (From and Contact).
     #[arg(long, default_value = "uac")]
     user: String,
@@ -97,6 +101,8 @@ pub(crate) async fn run(stack: Stack, o: Options) -> anyhow::Result<()> {
         bail!("BYE failed: {} {}", resp.status, resp.reason);
     }
     eprintln!("sip-ua uac: call ended");
+    tokio::time::sleep(Duration::from_millis(o.linger_ms)).await;
+    stack.shutdown().await;
     Ok(())
 }
 

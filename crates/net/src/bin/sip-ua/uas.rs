@@ -87,6 +87,7 @@ pub(crate) async fn run(
         }
     }
     eprintln!("sip-ua uas: {ended} call(s) ended");
+    stack.shutdown().await;
     Ok(())
 }
 

@@ -239,11 +239,8 @@ impl Driver {
     /// Lets every stream write out what it was given, then closes it: a UA that answers the
     /// last BYE and exits must not take the 200 down with it.
     async fn close_streams(&mut self) {
-        while let Ok(ev) = self.conn_rx.try_recv() {
-            if let ConnEvent::Opened(..) = ev {
-                // Dropped at once: its writer then drains and ends.
-            }
-        }
+        // A pending `Opened` holds a writer; dropping it lets that stream drain and end too.
+        while self.conn_rx.try_recv().is_ok() {}
         self.conns.clear();
         let tasks = std::mem::take(&mut self.conn_tasks);
         let all = futures_join(tasks);

@@ -48,6 +48,37 @@ impl Endpoint {
         Ok(id)
     }
 
+    /// Starts a client transaction for a request a proxy relays (RFC 3261 §16.6).
+    ///
+    /// Unlike [`send_request`](Self::send_request), which completes a UA's own request, this
+    /// always pushes a new top Via with our sent-by and a fresh branch: the upstream Vias stay
+    /// below it so the response can find its way back, and the transaction is keyed on our
+    /// branch alone. Max-Forwards, Route and Record-Route are the proxy's business.
+    pub fn forward_request(
+        &mut self,
+        now: Instant,
+        mut req: Request,
+        to: Remote,
+    ) -> Result<TxnId, SendError> {
+        let now = self.advance(now);
+        if req.method == Method::Ack {
+            return Err(SendError::AckIsStateless);
+        }
+        if self.clients.len() >= MAX_TRANSACTIONS {
+            return Err(SendError::TooManyTransactions);
+        }
+        self.push_via(&mut req, to.transport)?;
+        req.validate().map_err(SendError::InvalidRequest)?;
+        let key = ClientKey::for_request(&req)
+            .ok_or_else(|| SendError::InvalidRequest(ParseError::new("Via without branch")))?;
+        if self.client_keys.contains_key(&key) {
+            return Err(SendError::BranchInUse);
+        }
+        let id = self.next_id();
+        self.start_client(now, id, key, req, to);
+        Ok(id)
+    }
+
     fn start_client(&mut self, now: Instant, id: TxnId, key: ClientKey, req: Request, to: Remote) {
         let txn = ClientTxn::start(
             id,
@@ -76,6 +107,11 @@ impl Endpoint {
             }
             return Ok(());
         }
+        self.push_via(req, transport)
+    }
+
+    /// Pushes `Via: SIP/2.0/<T> <sent-by>;branch=<fresh>;rport` on top.
+    fn push_via(&mut self, req: &mut Request, transport: TransportKind) -> Result<(), SendError> {
         let sent_by = self
             .sent_by
             .get(&transport)

@@ -2,6 +2,7 @@
 
 mod client_timers;
 mod flows;
+mod forward;
 mod harness;
 mod robustness;
 mod server_timers;

@@ -48,6 +48,9 @@ pub(crate) struct ServeArgs {
     /// Seeds demo users (alice, bob, carol, admin) and prints their passwords.
     #[arg(long)]
     pub(crate) demo: bool,
+    /// Address of the SIP registrar, UDP and TCP, e.g. 0.0.0.0:5060; no SIP without it.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub(crate) sip: Option<SocketAddr>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -29,7 +29,7 @@ fn main() -> anyhow::Result<()> {
     let settings = Settings::load(&cli, serve_args)?;
     match cli.command {
         Command::Serve(args) => {
-            tokio::runtime::Runtime::new()?.block_on(serve::run(settings, args.demo))
+            tokio::runtime::Runtime::new()?.block_on(serve::run(settings, args.demo, args.sip))
         }
         Command::User(command) => commands::user(settings, command),
         Command::Keys(command) => commands::keys(settings, command),

@@ -4,14 +4,17 @@
 //! signal. The SIP registrar joins as another such task, validating tokens with
 //! `state.sip_token_validator()` and Digest with `state.digest_ha1()`, in the same process.
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use axum_server::tls_rustls::RustlsConfig;
 use axum_server::Handle;
-use tokio::sync::watch;
+use net::{Stack, StackConfig};
+use sip::transport::TransportKind;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use users::{AppState, NewUser, Role, SystemClock};
 
@@ -29,7 +32,11 @@ const DEMO_USERS: [(&str, &str, bool); 4] = [
     ("admin", "admin-secret", true),
 ];
 
-pub(crate) async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
+pub(crate) async fn run(
+    settings: Settings,
+    demo: bool,
+    sip: Option<SocketAddr>,
+) -> anyhow::Result<()> {
     let Settings { users, http, tls } = settings;
     // Opening may generate the first RSA key, which takes a moment: keep it off the runtime.
     let state = tokio::task::spawn_blocking(move || AppState::open(users, Arc::new(SystemClock)))
@@ -38,6 +45,17 @@ pub(crate) async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     if demo {
         seed_demo(&state).await?;
     }
+    let registrar_db = state.config().data_dir.join("registrar.db");
+    if demo {
+        seed_demo_buddies(&registrar_db)?;
+    }
+    let (policy_tx, policy_rx) = mpsc::unbounded_channel();
+    let buddies = registrar::BuddyApi::new(
+        state.clone(),
+        registrar::Store::open(&registrar_db).context("opening the registrar database")?,
+        policy_tx,
+    );
+    let app = users::router(state.clone()).merge(registrar::router(buddies));
 
     let listener = TcpListener::bind(http).with_context(|| format!("binding {http}"))?;
     listener.set_nonblocking(true)?;
@@ -50,7 +68,16 @@ pub(crate) async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
 
     let (stop, stopped) = watch::channel(false);
     let mut services = JoinSet::new();
-    services.spawn(users_http(state.clone(), listener, tls, stopped.clone()));
+    services.spawn(users_http(app, listener, tls, stopped.clone()));
+    if let Some(addr) = sip {
+        services.spawn(sip_service(
+            state.clone(),
+            addr,
+            registrar_db,
+            policy_rx,
+            stopped.clone(),
+        ));
+    }
     services.spawn(reload_keys(state, stopped));
 
     tokio::select! {
@@ -72,12 +99,12 @@ pub(crate) async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
 }
 
 async fn users_http(
-    state: AppState,
+    app: axum::Router,
     listener: TcpListener,
     tls: Option<TlsPaths>,
     mut stopped: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let app = users::router(state).into_make_service();
+    let app = app.into_make_service();
     let handle = Handle::new();
     let drain = handle.clone();
     tokio::spawn(async move {
@@ -99,6 +126,65 @@ async fn users_http(
                 .handle(handle)
                 .serve(app)
                 .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The SIP registrar, on UDP and TCP at `addr`, checking credentials with this process's users
+/// service.
+async fn sip_service(
+    state: AppState,
+    addr: SocketAddr,
+    db: PathBuf,
+    policy: mpsc::UnboundedReceiver<String>,
+    stopped: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let (stack, incoming) = Stack::start(StackConfig {
+        udp: Some(addr),
+        tcp: Some(addr),
+        endpoint: sip::endpoint::Config::default(),
+        public_host: None,
+    })
+    .await
+    .with_context(|| format!("binding SIP on {addr}"))?;
+    let mut config = registrar::Config::new(state.config().domain.clone());
+    config.digest.realm = state.config().realm();
+    config.udp = stack.local_addr(TransportKind::Udp);
+    config.tcp = stack.local_addr(TransportKind::Tcp);
+    println!(
+        "halo-server SIP on udp and tcp {}",
+        config.udp.map(|a| a.to_string()).unwrap_or_default()
+    );
+    let store = registrar::Store::open(&db).context("opening the registrar database")?;
+    let accounts = Box::new(registrar::UsersAccounts::new(state));
+    let core = registrar::Registrar::new(
+        config,
+        accounts,
+        store,
+        Instant::now(),
+        registrar::Service::unix_now(),
+    )
+    .context("restoring registrations")?;
+    let result = registrar::Service::new(core, stack.clone(), incoming, policy)
+        .run(stopped)
+        .await;
+    stack.shutdown().await;
+    Ok(result?)
+}
+
+/// alice, bob and carol are each other's buddies, and each has the echo buddy.
+fn seed_demo_buddies(db: &std::path::Path) -> anyhow::Result<()> {
+    let store = registrar::Store::open(db).context("opening the registrar database")?;
+    let people = ["alice", "bob", "carol"];
+    for owner in people {
+        for buddy in people.iter().filter(|b| **b != owner).chain(&["echo"]) {
+            let entry = registrar::Buddy {
+                username: (*buddy).to_owned(),
+                name: Some(capitalise(buddy)),
+                group: Some("Demo".to_owned()),
+            };
+            store.put_buddy(owner, &entry)?;
         }
     }
     Ok(())

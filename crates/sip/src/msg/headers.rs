@@ -1,3 +1,4 @@
+use std::borrow::Cow;
 use std::fmt;
 
 use super::params::split_outside_quotes;
@@ -68,17 +69,17 @@ const LIST_HEADERS: &[&str] = &[
 ];
 
 /// Expands a compact form and canonicalises the spelling of known names; unknown names are kept
-/// as received.
-pub(crate) fn canonical_name(name: &str) -> String {
+/// as received. Known names borrow the static spelling, so lookups do not allocate.
+pub(crate) fn canonical_name(name: &str) -> Cow<'static, str> {
     if name.len() == 1 {
         let c = name.as_bytes()[0].to_ascii_lowercase() as char;
         if let Some((full, _)) = KNOWN.iter().find(|(_, compact)| *compact == Some(c)) {
-            return (*full).to_owned();
+            return Cow::Borrowed(full);
         }
     }
     match KNOWN.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
-        Some((full, _)) => (*full).to_owned(),
-        None => name.to_owned(),
+        Some((full, _)) => Cow::Borrowed(full),
+        None => Cow::Owned(name.to_owned()),
     }
 }
 
@@ -88,7 +89,7 @@ fn is_list_header(name: &str) -> bool {
 
 /// The header fields of a message in order, one entry per value (list headers are split).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Headers(Vec<(String, String)>);
+pub struct Headers(Vec<(Cow<'static, str>, String)>);
 
 impl Headers {
     pub fn new() -> Self {
@@ -97,17 +98,21 @@ impl Headers {
 
     /// Adds a header as received on the wire: the name is canonicalised and a list value is
     /// split into its elements.
-    pub(crate) fn push_wire(&mut self, name: &str, value: &str) {
+    pub(crate) fn push_wire(&mut self, name: &str, value: String) {
         let name = canonical_name(name);
-        if is_list_header(&name) {
-            for v in split_outside_quotes(value, b',') {
+        if is_list_header(&name) && value.contains(',') {
+            for v in split_outside_quotes(&value, b',') {
                 let v = v.trim();
                 if !v.is_empty() {
                     self.0.push((name.clone(), v.to_owned()));
                 }
             }
         } else {
-            self.0.push((name, value.trim().to_owned()));
+            let value = match value.trim() {
+                trimmed if trimmed.len() == value.len() => value,
+                trimmed => trimmed.to_owned(),
+            };
+            self.0.push((name, value));
         }
     }
 
@@ -199,7 +204,7 @@ impl Headers {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.0.iter().map(|(n, v)| (n.as_ref(), v.as_str()))
     }
 
     pub fn len(&self) -> usize {
@@ -253,10 +258,10 @@ mod tests {
         let mut h = Headers::new();
         h.push_wire(
             "v",
-            "SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/TCP b;branch=z9hG4bK2",
+            "SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/TCP b;branch=z9hG4bK2".into(),
         );
-        h.push_wire("VIA", "SIP/2.0/UDP c;branch=z9hG4bK3");
-        h.push_wire("WWW-Authenticate", "Digest realm=\"x\", nonce=\"y\"");
+        h.push_wire("VIA", "SIP/2.0/UDP c;branch=z9hG4bK3".into());
+        h.push_wire("WWW-Authenticate", "Digest realm=\"x\", nonce=\"y\"".into());
         assert_eq!(h.get_all("via").count(), 3);
         assert_eq!(h.get_all("www-authenticate").count(), 1);
         h.push_front("Via", "SIP/2.0/UDP top;branch=z9hG4bK0");

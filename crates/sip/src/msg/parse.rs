@@ -149,7 +149,7 @@ fn parse_headers<'a>(lines: impl Iterator<Item = &'a str>) -> Result<Headers, Pa
         fields.push((name, value.trim().to_owned()));
     }
     let mut headers = Headers::new();
-    for (name, value) in &fields {
+    for (name, value) in fields {
         headers.push_wire(name, value);
     }
     Ok(headers)

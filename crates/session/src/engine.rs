@@ -88,7 +88,10 @@ mod tests {
         let t = Table::builtin();
         let auth = Facts::default().with(Guard::HasAuthentication);
         let s = step(&t, State::Unregistered, &Event::Register, &auth).unwrap();
-        assert_eq!((s.next, s.actions), (State::Registering, &[Action::SendRegister][..]));
+        assert_eq!(
+            (s.next, s.actions),
+            (State::Registering, &[Action::SendRegister][..])
+        );
         let s = step(&t, State::Registering, &Event::AuthChallenge, &auth).unwrap();
         assert_eq!(s.actions, &[Action::AnswerChallenge]);
         let s = step(&t, State::Registering, &Event::RegistrationSuccess, &auth).unwrap();
@@ -104,10 +107,17 @@ mod tests {
         let s = step(&t, State::Refreshing, &Event::RegistrationFailure, &retry).unwrap();
         assert_eq!(s.next, State::RegistrationFailed);
         assert_eq!(s.effects, &[Effect::ReportRegistrationLost]);
-        let s = step(&t, State::Refreshing, &Event::RegistrationFailure, &Facts::default());
+        let s = step(
+            &t,
+            State::Refreshing,
+            &Event::RegistrationFailure,
+            &Facts::default(),
+        );
         assert_eq!(s.unwrap().next, State::Unregistered);
 
-        let dnd = Facts::default().with(Guard::DoNotDisturb).with(Guard::AutoAnswer);
+        let dnd = Facts::default()
+            .with(Guard::DoNotDisturb)
+            .with(Guard::AutoAnswer);
         let s = step(&t, State::Idle, &Event::IncomingCall, &dnd).unwrap();
         assert_eq!(s.actions, &[Action::SendDndReject]);
         let s = step(&t, State::Idle, &Event::IncomingCall, &Facts::default()).unwrap();

@@ -25,9 +25,19 @@
 #![warn(unreachable_pub)]
 #![deny(missing_docs)]
 
+mod coordinator;
 mod engine;
+mod media;
 mod schedule;
+mod store;
 mod table;
+
+pub use coordinator::{
+    parse_status, status_word, Buddy, CallId, CallState, Config, Coordinator, LoginError,
+    PhoneEvent, Server, StartError, Stopped, WatchState,
+};
+pub use media::{MediaAdapter, NullMedia};
+pub use store::{Delivery, StoreError};
 
 pub use engine::{step, Facts, NoTransition, Step};
 pub use schedule::{keepalive_interval, refresh_after, Backoff};

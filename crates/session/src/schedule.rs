@@ -69,11 +69,26 @@ mod tests {
 
     #[test]
     fn refresh_at_ninety_percent_or_five_seconds_before() {
-        assert_eq!(refresh_after(Duration::from_secs(3600)), Duration::from_secs(3240));
-        assert_eq!(refresh_after(Duration::from_secs(30)), Duration::from_secs(25));
-        assert_eq!(refresh_after(Duration::from_secs(10)), Duration::from_secs(5));
-        assert_eq!(refresh_after(Duration::from_secs(3)), Duration::from_secs(1));
-        assert_eq!(refresh_after(Duration::from_millis(500)), Duration::from_millis(500));
+        assert_eq!(
+            refresh_after(Duration::from_secs(3600)),
+            Duration::from_secs(3240)
+        );
+        assert_eq!(
+            refresh_after(Duration::from_secs(30)),
+            Duration::from_secs(25)
+        );
+        assert_eq!(
+            refresh_after(Duration::from_secs(10)),
+            Duration::from_secs(5)
+        );
+        assert_eq!(
+            refresh_after(Duration::from_secs(3)),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            refresh_after(Duration::from_millis(500)),
+            Duration::from_millis(500)
+        );
     }
 
     #[test]
@@ -82,7 +97,10 @@ mod tests {
         let mut ceiling = Duration::from_secs(1);
         for _ in 0..10 {
             let d = b.next_delay();
-            assert!(d >= ceiling / 2 && d <= ceiling, "{d:?} outside {ceiling:?}");
+            assert!(
+                d >= ceiling / 2 && d <= ceiling,
+                "{d:?} outside {ceiling:?}"
+            );
             ceiling = (ceiling * 2).min(Duration::from_secs(30));
         }
         assert_eq!(b.failures(), 10);
@@ -102,6 +120,9 @@ mod tests {
     #[test]
     fn keepalive_has_a_floor() {
         assert_eq!(keepalive_interval(Duration::ZERO), Duration::from_secs(1));
-        assert_eq!(keepalive_interval(Duration::from_secs(25)), Duration::from_secs(25));
+        assert_eq!(
+            keepalive_interval(Duration::from_secs(25)),
+            Duration::from_secs(25)
+        );
     }
 }

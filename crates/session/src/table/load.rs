@@ -253,7 +253,7 @@ impl Resolver {
             Some(rest) => (false, rest.trim()),
             None => (true, term.as_str()),
         };
-        let bare = Spanned::new(term.span().clone(), bare.to_owned());
+        let bare = Spanned::new(*term.span(), bare.to_owned());
         let guard = self.used(&bare, NameKind::Guard, Guard::from_name)?;
         Some(GuardTerm { guard, holds })
     }

@@ -104,7 +104,7 @@ names! {
         SendPublish, RefreshPublication, SendUnpublish, DropPublication,
         SendSubscribe, HandleSubscriptionTimer, SendUnsubscribe, DropSubscription,
         SendInvite, SendCancel, SendAck, SendByeAfterAck, SendRinging, SendAnswer,
-        SendDndReject, SendReject, SendBye, AnswerBye, SendHold, SendResume, AnswerReinvite,
+        SendDndReject, SendReject, AnswerCancelled, SendBye, AnswerBye, SendHold, SendResume, AnswerReinvite,
         EnterCallPresence, LeaveCallPresence,
         AcceptMessage, AnswerOptions, AnswerInfo, RejectNotAllowed, RejectNoDialog,
         RouteNotify,

@@ -35,14 +35,27 @@ fn small_table_is_fine() {
 fn unknown_event_names_its_line() {
     let yaml = SMALL.replace("event: CallFailed", "event: CallFlopped");
     let p = problems(&yaml);
-    assert!(matches!(&p[0], Problem::Unknown { line: 11, kind: NameKind::Event, name } if name == "CallFlopped"), "{p:?}");
+    assert!(
+        matches!(&p[0], Problem::Unknown { line: 11, kind: NameKind::Event, name } if name == "CallFlopped"),
+        "{p:?}"
+    );
 }
 
 #[test]
 fn unknown_declared_action_names_its_line() {
     let yaml = SMALL.replace("actions: [SendInvite]\n", "actions: [SendInvite, Dance]\n");
     let p = problems(&yaml);
-    assert!(matches!(&p[0], Problem::Unknown { line: 7, kind: NameKind::Action, .. }), "{p:?}");
+    assert!(
+        matches!(
+            &p[0],
+            Problem::Unknown {
+                line: 7,
+                kind: NameKind::Action,
+                ..
+            }
+        ),
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -52,15 +65,42 @@ fn undeclared_guard_names_its_line() {
         "event: MakeCall, guards: [\"!IsRegistered\"], actions",
     );
     let p = problems(&yaml);
-    assert!(matches!(&p[0], Problem::Undeclared { line: 10, kind: NameKind::Guard, .. }), "{p:?}");
+    assert!(
+        matches!(
+            &p[0],
+            Problem::Undeclared {
+                line: 10,
+                kind: NameKind::Guard,
+                ..
+            }
+        ),
+        "{p:?}"
+    );
 }
 
 #[test]
 fn unknown_state_and_role() {
     let yaml = SMALL.replace("next_state: Calling}", "next_state: Dialling}");
-    assert!(matches!(problems(&yaml)[0], Problem::Unknown { line: 10, kind: NameKind::State, .. }));
-    let yaml = SMALL.replace("{name: Calling, role: call}", "{name: Calling, role: phone}");
-    assert!(matches!(problems(&yaml)[0], Problem::Unknown { line: 3, kind: NameKind::Role, .. }));
+    assert!(matches!(
+        problems(&yaml)[0],
+        Problem::Unknown {
+            line: 10,
+            kind: NameKind::State,
+            ..
+        }
+    ));
+    let yaml = SMALL.replace(
+        "{name: Calling, role: call}",
+        "{name: Calling, role: phone}",
+    );
+    assert!(matches!(
+        problems(&yaml)[0],
+        Problem::Unknown {
+            line: 3,
+            kind: NameKind::Role,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -70,16 +110,32 @@ fn unreachable_state_names_its_declaration() {
         "  - {name: Ended, role: call, terminal: true}\n  - {name: Held, role: call, terminal: true}\n",
     );
     let p = problems(&yaml);
-    assert_eq!(p, vec![Problem::Unreachable { line: 5, state: State::Held, role: Role::Call }]);
+    assert_eq!(
+        p,
+        vec![Problem::Unreachable {
+            line: 5,
+            state: State::Held,
+            role: Role::Call
+        }]
+    );
 }
 
 #[test]
 fn ambiguous_rows_name_both_lines() {
-    let yaml = format!(
-        "{SMALL}  - {{role: call, state: Calling, event: CallFailed, next_state: Idle}}\n"
-    );
+    let yaml =
+        format!("{SMALL}  - {{role: call, state: Calling, event: CallFailed, next_state: Idle}}\n");
     let p = problems(&yaml);
-    assert!(matches!(p[0], Problem::Ambiguous { line: 12, other: 11, .. }), "{p:?}");
+    assert!(
+        matches!(
+            p[0],
+            Problem::Ambiguous {
+                line: 12,
+                other: 11,
+                ..
+            }
+        ),
+        "{p:?}"
+    );
     // A guard with opposite values on the two rows tells them apart.
     let yaml = SMALL.replace(
         "event: CallFailed, next_state",
@@ -91,19 +147,41 @@ fn ambiguous_rows_name_both_lines() {
         "event: CallFailed, next_state",
         "event: CallFailed, guards: [AutoAnswer], next_state",
     ) + "  - {role: call, state: Calling, event: CallFailed, next_state: Idle}\n";
-    assert!(matches!(problems(&yaml)[0], Problem::Ambiguous { line: 12, .. }));
+    assert!(matches!(
+        problems(&yaml)[0],
+        Problem::Ambiguous { line: 12, .. }
+    ));
 }
 
 #[test]
 fn dead_end_names_the_state() {
-    let yaml = SMALL.replace("{name: Ended, role: call, terminal: true}", "{name: Ended, role: call}");
-    assert_eq!(problems(&yaml), vec![Problem::DeadEnd { line: 4, state: State::Ended }]);
+    let yaml = SMALL.replace(
+        "{name: Ended, role: call, terminal: true}",
+        "{name: Ended, role: call}",
+    );
+    assert_eq!(
+        problems(&yaml),
+        vec![Problem::DeadEnd {
+            line: 4,
+            state: State::Ended
+        }]
+    );
 }
 
 #[test]
 fn initial_state_count_is_checked() {
-    let yaml = SMALL.replace("{name: Calling, role: call}", "{name: Calling, role: call, initial: true}");
-    assert!(matches!(problems(&yaml)[0], Problem::Initial { line: 3, count: 2, .. }));
+    let yaml = SMALL.replace(
+        "{name: Calling, role: call}",
+        "{name: Calling, role: call, initial: true}",
+    );
+    assert!(matches!(
+        problems(&yaml)[0],
+        Problem::Initial {
+            line: 3,
+            count: 2,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -113,9 +191,26 @@ fn wrong_role_and_duplicates() {
         "  - {name: Ended, role: call, terminal: true}\n  - {name: Listening, role: inbound, initial: true}\n",
     ) + "  - {role: call, state: Ended, event: Hangup, next_state: Listening}\n";
     let p = problems(&yaml);
-    assert!(p.iter().any(|p| matches!(p, Problem::WrongRole { line: 13, state: State::Listening, .. })), "{p:?}");
+    assert!(
+        p.iter().any(|p| matches!(
+            p,
+            Problem::WrongRole {
+                line: 13,
+                state: State::Listening,
+                ..
+            }
+        )),
+        "{p:?}"
+    );
     let yaml = SMALL.replace("events: [MakeCall,", "events: [MakeCall, MakeCall,");
-    assert!(matches!(problems(&yaml)[0], Problem::Duplicate { line: 5, first: 5, .. }));
+    assert!(matches!(
+        problems(&yaml)[0],
+        Problem::Duplicate {
+            line: 5,
+            first: 5,
+            ..
+        }
+    ));
 }
 
 #[test]

@@ -1,0 +1,399 @@
+//! The sans-IO registrar driven through a real (sans-IO) endpoint, with virtual time: every
+//! rejection, the location service, offline messages and a restart.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use registrar::{Accounts, Config, Output, Registrar, Store, TokenRejection};
+use sip::endpoint::{Endpoint, EndpointEvent};
+use sip::msg::{Method, Request, Response, SipMessage, Uri};
+use sip::transport::{Remote, TransportKind};
+
+const UNIX: u64 = 1_700_000_000;
+
+/// alice and bob exist; `Bearer valid-<user>` is a valid token.
+struct Fake;
+
+impl Accounts for Fake {
+    fn ha1(&self, username: &str, algorithm: sip::auth::Algorithm) -> Option<String> {
+        self.exists(username).then(|| {
+            sip::auth::ha1(
+                algorithm,
+                username,
+                "example.test",
+                &format!("{username}-secret"),
+            )
+        })
+    }
+
+    fn validate_token(&self, token: &str) -> Result<String, TokenRejection> {
+        token
+            .strip_prefix("valid-")
+            .map(str::to_owned)
+            .ok_or(TokenRejection {
+                code: "invalid_token",
+                description: "signature is invalid".to_owned(),
+            })
+    }
+
+    fn exists(&self, username: &str) -> bool {
+        matches!(username, "alice" | "bob")
+    }
+}
+
+struct Harness {
+    ep: Endpoint,
+    reg: Registrar,
+    now: Instant,
+    sent: Vec<Request>,
+    seq: u32,
+}
+
+fn remote(port: u16) -> Remote {
+    Remote {
+        transport: TransportKind::Udp,
+        addr: SocketAddr::from(([127, 0, 0, 1], port)),
+    }
+}
+
+impl Harness {
+    fn open(dir: &Path, now: Instant) -> Harness {
+        let mut config = Config::new("example.test");
+        config.udp = Some(SocketAddr::from(([127, 0, 0, 1], 5060)));
+        let store = Store::open(&dir.join("registrar.db")).expect("store opens");
+        let reg = Registrar::new(config, Box::new(Fake), store, now, UNIX).expect("restores");
+        Harness {
+            ep: Endpoint::new(sip::endpoint::Config::default(), now),
+            reg,
+            now,
+            sent: Vec::new(),
+            seq: 0,
+        }
+    }
+
+    fn request(&mut self, method: Method, uri: &str, from: &str, to: &str) -> Request {
+        self.seq += 1;
+        let mut r = Request::new(method.clone(), Uri::parse(uri).expect("valid"));
+        let h = &mut r.headers;
+        h.push(
+            "Via",
+            format!(
+                "SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKtest{};rport",
+                self.seq
+            ),
+        );
+        h.push(
+            "From",
+            format!("<sip:{from}@example.test>;tag=f{}", self.seq),
+        );
+        h.push("To", format!("<sip:{to}@example.test>"));
+        h.push("Call-ID", format!("call-{}", self.seq));
+        h.push("CSeq", format!("{} {method}", self.seq));
+        h.push("Max-Forwards", "70");
+        r
+    }
+
+    /// Delivers `req` and returns the registrar's answer to it.
+    fn send(&mut self, req: Request, from: Remote) -> Response {
+        self.ep.handle_input(self.now, from, &req.to_bytes());
+        let mut txn = None;
+        while let Some(e) = self.ep.poll_event() {
+            if let EndpointEvent::IncomingRequest {
+                txn: t,
+                request,
+                from,
+            } = e
+            {
+                self.reg.handle_request(self.now, t, request, from);
+                txn = Some(t);
+            }
+        }
+        let txn = txn.expect("the endpoint accepted the request");
+        let mut answer = None;
+        while let Some(out) = self.reg.poll_output() {
+            match out {
+                Output::Respond { txn: t, response } if t == txn => answer = Some(response),
+                Output::Send { request, .. } => self.sent.push(request),
+                _ => {}
+            }
+        }
+        answer.expect("the request was answered")
+    }
+
+    fn register(&mut self, user: &str, contact: &str, expires: u32) -> Response {
+        let mut r = self.request(Method::Register, "sip:example.test", user, user);
+        r.headers.push("Contact", contact);
+        r.headers.push("Expires", expires.to_string());
+        r.headers
+            .push("Authorization", format!("Bearer valid-{user}"));
+        self.send(r, remote(5080))
+    }
+
+    fn advance(&mut self, by: Duration) {
+        self.now += by;
+        self.reg.handle_timeout(self.now);
+    }
+}
+
+fn dir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+#[test]
+fn unauthenticated_register_gets_digest_and_bearer_challenges() {
+    let d = dir();
+    let mut h = Harness::open(d.path(), Instant::now());
+    let mut r = h.request(Method::Register, "sip:example.test", "alice", "alice");
+    r.headers.push("Contact", "<sip:alice@127.0.0.1:5080>");
+    let resp = h.send(r, remote(5080));
+    assert_eq!(resp.status, 401);
+    let challenges: Vec<&str> = resp.headers.get_all("WWW-Authenticate").collect();
+    assert!(challenges
+        .iter()
+        .any(|c| c.starts_with("Digest") && c.contains("MD5")));
+    assert!(challenges.iter().any(|c| c.contains("SHA-256")));
+    assert!(challenges
+        .iter()
+        .any(|c| c.starts_with("Bearer") && c.contains("realm")));
+}
+
+#[test]
+fn digest_register_succeeds_with_the_right_password() {
+    use rand::SeedableRng;
+    let d = dir();
+    let mut h = Harness::open(d.path(), Instant::now());
+    let mut first = h.request(Method::Register, "sip:example.test", "bob", "bob");
+    first.headers.push("Contact", "<sip:bob@127.0.0.1:5084>");
+    let challenge = h.send(first.clone(), remote(5084));
+    let offered: Vec<sip::auth::Challenge> = challenge
+        .headers
+        .get_all("WWW-Authenticate")
+        .filter_map(|c| c.parse().ok())
+        .collect();
+    let mut bob = sip::auth::Authenticator::new("bob", "bob-secret");
+    let parts = sip::auth::RequestParts {
+        method: "REGISTER",
+        uri: "sip:example.test",
+        body: b"",
+    };
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(1);
+    let answers = bob
+        .respond(sip::auth::Challenger::Server, &offered, &parts, &mut rng)
+        .expect("a digest challenge to answer");
+    let mut second = h.request(Method::Register, "sip:example.test", "bob", "bob");
+    second.headers.push("Contact", "<sip:bob@127.0.0.1:5084>");
+    second
+        .headers
+        .push("Authorization", answers[0].credentials.to_string());
+    assert_eq!(h.send(second, remote(5084)).status, 200);
+}
+
+#[test]
+fn invalid_token_gets_rfc6750_error() {
+    let d = dir();
+    let mut h = Harness::open(d.path(), Instant::now());
+    let mut r = h.request(Method::Register, "sip:example.test", "alice", "alice");
+    r.headers.push("Contact", "<sip:alice@127.0.0.1:5080>");
+    r.headers.push("Authorization", "Bearer forged");
+    let resp = h.send(r, remote(5080));
+    assert_eq!(resp.status, 401);
+    assert!(resp
+        .headers
+        .get_all("WWW-Authenticate")
+        .any(|c| c.starts_with("Bearer") && c.contains("invalid_token")));
+}
+
+#[test]
+fn registering_someone_elses_aor_is_forbidden() {
+    let d = dir();
+    let mut h = Harness::open(d.path(), Instant::now());
+    let mut r = h.request(Method::Register, "sip:example.test", "alice", "bob");
+    r.headers.push("Contact", "<sip:bob@127.0.0.1:5080>");
+    r.headers.push("Authorization", "Bearer valid-alice");
+    assert_eq!(h.send(r, remote(5080)).status, 403);
+}
+
+#[test]
+fn location_service_bounds_lists_and_expires() {
+    let d = dir();
+    let mut h = Harness::open(d.path(), Instant::now());
+    let too_short = h.register("alice", "<sip:alice@127.0.0.1:5080>", 10);
+    assert_eq!(too_short.status, 423);
+    assert_eq!(too_short.header("Min-Expires"), Some("60"));
+
+    assert_eq!(
+        h.register("alice", "<sip:alice@127.0.0.1:5080>;q=0.5", 120)
+            .status,
+        200
+    );
+    let ok = h.register("alice", "<sip:alice@127.0.0.1:6080>", 99_999);
+    let contacts: Vec<&str> = ok.headers.get_all("Contact").collect();
+    assert_eq!(
+        contacts.len(),
+        2,
+        "the 200 lists every binding: {contacts:?}"
+    );
+    assert!(contacts[0].contains("6080") && contacts[0].contains("expires=3600"));
+    assert_eq!(h.reg.bindings("alice").len(), 2);
+
+    h.advance(Duration::from_secs(121));
+    assert_eq!(
+        h.reg.bindings("alice").len(),
+        1,
+        "the 120 s binding expired on time"
+    );
+
+    let mut star = h.request(Method::Register, "sip:example.test", "alice", "alice");
+    star.headers.push("Contact", "*");
+    star.headers.push("Expires", "0");
+    star.headers.push("Authorization", "Bearer valid-alice");
+    assert_eq!(h.send(star, remote(5080)).status, 200);
+    assert!(h.reg.bindings("alice").is_empty());
+}
+
+#[test]
+fn instance_id_replaces_the_old_binding_of_a_device() {
+    let d = dir();
+    let mut h = Harness::open(d.path(), Instant::now());
+    let inst = "+sip.instance=\"<urn:uuid:00000000-0000-0000-0000-000000000001>\";reg-id=1";
+    h.register("bob", &format!("<sip:bob@127.0.0.1:5084>;{inst}"), 300);
+    h.register("bob", &format!("<sip:bob@127.0.0.1:7084>;{inst}"), 300);
+    let b = h.reg.bindings("bob");
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].contact.uri.port, Some(7084));
+}
+
+#[test]
+fn message_rejections_spoofed_from_and_size() {
+    let d = dir();
+    let mut h = Harness::open(d.path(), Instant::now());
+    let mut spoofed = h.request(Method::Message, "sip:bob@example.test", "bob", "bob");
+    spoofed
+        .headers
+        .push("Proxy-Authorization", "Bearer valid-alice");
+    spoofed.body = b"hi".to_vec();
+    assert_eq!(h.send(spoofed, remote(5080)).status, 403);
+
+    let mut big = h.request(Method::Message, "sip:bob@example.test", "alice", "bob");
+    big.headers
+        .push("Proxy-Authorization", "Bearer valid-alice");
+    big.body = vec![b'x'; 9000];
+    assert_eq!(h.send(big, remote(5080)).status, 413);
+
+    let mut unauth = h.request(Method::Message, "sip:bob@example.test", "alice", "bob");
+    unauth.body = b"hi".to_vec();
+    assert_eq!(h.send(unauth, remote(5080)).status, 407);
+}
+
+#[test]
+fn publish_and_subscribe_rejections() {
+    let d = dir();
+    let mut h = Harness::open(d.path(), Instant::now());
+    let mut p = h.request(Method::Publish, "sip:alice@example.test", "alice", "alice");
+    p.headers.push("Proxy-Authorization", "Bearer valid-alice");
+    p.headers.push("Event", "dialog");
+    assert_eq!(h.send(p, remote(5080)).status, 489);
+
+    let mut p = h.request(Method::Publish, "sip:alice@example.test", "alice", "alice");
+    p.headers.push("Proxy-Authorization", "Bearer valid-alice");
+    p.headers.push("Event", "presence");
+    p.headers.push("SIP-If-Match", "no-such-etag");
+    assert_eq!(h.send(p, remote(5080)).status, 412);
+
+    let mut p = h.request(Method::Publish, "sip:alice@example.test", "alice", "alice");
+    p.headers.push("Proxy-Authorization", "Bearer valid-alice");
+    p.headers.push("Event", "presence");
+    p.headers.push("Expires", "5");
+    assert_eq!(h.send(p, remote(5080)).status, 423);
+
+    let mut p = h.request(Method::Publish, "sip:bob@example.test", "alice", "bob");
+    p.headers.push("Proxy-Authorization", "Bearer valid-alice");
+    p.headers.push("Event", "presence");
+    assert_eq!(
+        h.send(p, remote(5080)).status,
+        403,
+        "publishing as someone else"
+    );
+
+    let mut s = h.request(Method::Subscribe, "sip:bob@example.test", "alice", "bob");
+    s.headers.push("Proxy-Authorization", "Bearer valid-alice");
+    s.headers.push("Event", "dialog");
+    s.headers.push("Contact", "<sip:alice@127.0.0.1:5080>");
+    assert_eq!(h.send(s, remote(5080)).status, 489);
+
+    let mut s = h.request(Method::Subscribe, "sip:bob@example.test", "alice", "bob");
+    s.headers.set("To", "<sip:bob@example.test>;tag=gone");
+    s.headers.push("Event", "presence");
+    s.headers.push("Contact", "<sip:alice@127.0.0.1:5080>");
+    assert_eq!(h.send(s, remote(5080)).status, 481);
+}
+
+#[test]
+fn subscribe_gets_immediate_notify_and_publish_notifies_watchers() {
+    let d = dir();
+    let mut h = Harness::open(d.path(), Instant::now());
+    let mut s = h.request(
+        Method::Subscribe,
+        "sip:alice@example.test",
+        "alice",
+        "alice",
+    );
+    s.headers.push("Proxy-Authorization", "Bearer valid-alice");
+    s.headers.push("Event", "presence");
+    s.headers.push("Contact", "<sip:alice@127.0.0.1:5080>");
+    assert_eq!(h.send(s, remote(5080)).status, 200);
+    assert_eq!(
+        h.sent.iter().filter(|r| r.method == Method::Notify).count(),
+        1
+    );
+
+    let mut p = h.request(Method::Publish, "sip:alice@example.test", "alice", "alice");
+    p.headers.push("Proxy-Authorization", "Bearer valid-alice");
+    p.headers.push("Event", "presence");
+    p.headers.push("Content-Type", "application/pidf+xml");
+    p.body = br#"<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:alice@example.test"><tuple id="t1"><status><basic>open</basic></status></tuple></presence>"#.to_vec();
+    let ok = h.send(p, remote(5080));
+    assert_eq!(ok.status, 200);
+    assert!(ok.header("SIP-ETag").is_some());
+    // The first NOTIFY is still unanswered, so the change waits for it (one in flight).
+    h.advance(Duration::from_secs(1));
+}
+
+#[test]
+fn offline_messages_and_bindings_survive_a_restart_and_arrive_in_order() {
+    let d = dir();
+    let start = Instant::now();
+    {
+        let mut h = Harness::open(d.path(), start);
+        for text in ["one", "two"] {
+            let mut m = h.request(Method::Message, "sip:bob@example.test", "alice", "bob");
+            m.headers.push("Proxy-Authorization", "Bearer valid-alice");
+            m.headers.push("Content-Type", "text/plain");
+            m.body = text.as_bytes().to_vec();
+            assert_eq!(h.send(m, remote(5080)).status, 202, "bob is offline");
+        }
+        assert_eq!(
+            h.register("alice", "<sip:alice@127.0.0.1:5080>", 600)
+                .status,
+            200
+        );
+    }
+    let mut h = Harness::open(d.path(), start + Duration::from_secs(5));
+    assert_eq!(h.reg.bindings("alice").len(), 1, "bindings restored");
+    assert_eq!(
+        h.register("bob", "<sip:bob@127.0.0.1:5084>", 600).status,
+        200
+    );
+    let delivered: Vec<&[u8]> = h
+        .sent
+        .iter()
+        .filter(|r| r.method == Method::Message)
+        .map(|r| r.body.as_slice())
+        .collect();
+    assert_eq!(
+        delivered,
+        [b"one".as_slice()],
+        "one at a time, oldest first"
+    );
+}

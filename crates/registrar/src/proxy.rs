@@ -213,8 +213,8 @@ impl Registrar {
     /// Whether a request (its own Routes stripped) goes past us rather than to us: another
     /// Route remains, or the Request-URI is somebody's contact rather than our domain.
     pub(crate) fn is_routed_through_us(&self, req: &Request) -> bool {
-        let ours = self.is_our_host(&req.uri)
-            || req.uri.host.eq_ignore_ascii_case(&self.config.domain);
+        let ours =
+            self.is_our_host(&req.uri) || req.uri.host.eq_ignore_ascii_case(&self.config.domain);
         req.headers.contains("Route") || !ours
     }
 

@@ -37,7 +37,14 @@ impl Core {
     fn new_call(&mut self, peer: String, call_id: String) -> CallId {
         let id = CallId(self.next_call);
         self.next_call += 1;
-        let media = MediaConfig::audio(self.remote_ip(), 0);
+        // Port 0 would mean "stream refused" (RFC 3264 §5.1); until the media layer binds a
+        // real socket, each call names its own even port above the SIP port.
+        let sip_port = self
+            .stack
+            .local_addr(self.cfg.transport)
+            .map_or(5060, |a| a.port());
+        let rtp_port = sip_port.wrapping_add(2 * (id.0 as u16 % 1000)) & !1;
+        let media = MediaConfig::audio(self.remote_ip(), rtp_port.max(1024));
         let call = Call {
             state: self.table.initial(Role::Call),
             peer,

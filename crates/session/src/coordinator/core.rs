@@ -173,11 +173,15 @@ impl Core {
         let mut auth = Authenticator::new(config.user.clone(), config.password.clone());
         let (remote_addr, domain, http) = match &config.server {
             Server::Standard { registrar, domain } => (*registrar, domain.clone(), None),
-            Server::Halo { base_url } => {
+            Server::Halo {
+                base_url,
+                registrar: outbound,
+            } => {
                 let client = reqwest::Client::new();
                 let base = base_url.trim_end_matches('/').to_owned();
                 let tokens = login::login(&client, &base, &config.user, &config.password).await?;
-                let registrar = registrar_addr(&tokens.sip.registrar)
+                let registrar = outbound
+                    .or_else(|| registrar_addr(&tokens.sip.registrar))
                     .ok_or_else(|| StartError::Registrar(tokens.sip.registrar.clone()))?;
                 auth.set_bearer_token(BearerToken::new(tokens.access_token.clone()).ok());
                 (

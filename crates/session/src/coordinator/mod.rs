@@ -38,6 +38,9 @@ pub enum Server {
     Halo {
         /// E.g. `http://127.0.0.1:8080`.
         base_url: String,
+        /// Where to send SIP when the server's advertised registrar (often just its domain)
+        /// does not resolve here.
+        registrar: Option<SocketAddr>,
     },
     /// A standard SIP server: Digest; `registrar` is also the outbound proxy.
     Standard {

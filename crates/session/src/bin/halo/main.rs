@@ -20,10 +20,11 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Sub>,
     /// halo-server base URL (sign-in by token).
-    #[arg(long, conflicts_with = "registrar")]
+    #[arg(long)]
     server: Option<String>,
-    /// Standard SIP server, `sip:HOST:PORT` (Digest); also the outbound proxy.
-    #[arg(long, requires = "domain")]
+    /// Standard SIP server, `sip:HOST:PORT` (Digest); also the outbound proxy. With --server:
+    /// where halo-server's SIP side listens, if its advertised registrar does not resolve.
+    #[arg(long)]
     registrar: Option<String>,
     /// SIP domain of the account (with --registrar).
     #[arg(long)]
@@ -137,6 +138,19 @@ fn table_check(file: &PathBuf, format: Format) -> anyhow::Result<()> {
     }
 }
 
+/// `sip:HOST:PORT` with an IP host (or localhost) to a socket address.
+fn registrar_addr(text: &str) -> anyhow::Result<SocketAddr> {
+    let uri = sip::msg::Uri::parse(text).map_err(|e| anyhow::anyhow!("--registrar: {e}"))?;
+    let host = uri.host.trim_start_matches('[').trim_end_matches(']');
+    let ip: std::net::IpAddr = if host == "localhost" {
+        [127, 0, 0, 1].into()
+    } else {
+        host.parse()
+            .context("--registrar must name an IP address")?
+    };
+    Ok(SocketAddr::new(ip, uri.port.unwrap_or(5060)))
+}
+
 fn print_event(event: &PhoneEvent) {
     let line = serde_json::to_string(event).expect("events serialise to JSON");
     let mut out = std::io::stdout().lock();
@@ -154,24 +168,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(var) => std::env::var(var).with_context(|| format!("${var} is not set"))?,
         None => stdin.next_line().await?.context("no password on stdin")?,
     };
-    let server = match (&cli.server, &cli.registrar, &cli.domain) {
-        (Some(url), _, _) => Server::Halo {
+    let registrar = cli.registrar.as_deref().map(registrar_addr).transpose()?;
+    let server = match (&cli.server, registrar, &cli.domain) {
+        (Some(url), registrar, _) => Server::Halo {
             base_url: url.clone(),
+            registrar,
         },
-        (None, Some(reg), Some(domain)) => {
-            let uri = sip::msg::Uri::parse(reg).map_err(|e| anyhow::anyhow!("--registrar: {e}"))?;
-            let host = uri.host.trim_start_matches('[').trim_end_matches(']');
-            let ip: std::net::IpAddr = if host == "localhost" {
-                [127, 0, 0, 1].into()
-            } else {
-                host.parse()
-                    .context("--registrar must name an IP address")?
-            };
-            Server::Standard {
-                registrar: SocketAddr::new(ip, uri.port.unwrap_or(5060)),
-                domain: domain.clone(),
-            }
-        }
+        (None, Some(registrar), Some(domain)) => Server::Standard {
+            registrar,
+            domain: domain.clone(),
+        },
         _ => bail!("give --server URL, or --registrar sip:HOST:PORT with --domain NAME"),
     };
     let mut config = Config::new(server, &user, &password, cli.data.clone());

@@ -42,28 +42,32 @@ impl Drop for Kamailio {
     }
 }
 
-fn register_and_check(kamailio: &Kamailio, transport: &str) {
-    let mut ua = Proc::spawn(
+/// `sip-ua register` as alice through the rig, with `password` and extra arguments.
+fn register_as_alice(password: &str, extra: &[&str]) -> Proc {
+    Proc::spawn(
         "sip-ua register",
         sip_ua()
-            .args([
-                "register",
-                "--registrar",
-                "127.0.0.1:5070",
-                "--domain",
-                "example.test",
-            ])
-            .args(["--user", "alice", "--password-env", "ALICE_PASSWORD"])
-            .args([
-                "--transport",
-                transport,
-                "--expires",
-                "120",
-                "--stay-ms",
-                "1500",
-            ])
-            .env("ALICE_PASSWORD", "alice-secret")
-            .stdout(Stdio::piped()),
+            .args(["register", "--registrar", "127.0.0.1:5070"])
+            .args(["--domain", "example.test", "--user", "alice"])
+            .args(["--password-env", "ALICE_PASSWORD"])
+            .args(extra)
+            .env("ALICE_PASSWORD", password)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    )
+}
+
+fn register_and_check(kamailio: &Kamailio, transport: &str) {
+    let mut ua = register_as_alice(
+        "alice-secret",
+        &[
+            "--transport",
+            transport,
+            "--expires",
+            "120",
+            "--stay-ms",
+            "1500",
+        ],
     );
     let line = ua
         .read_until(|l| l.starts_with("registered"))
@@ -99,21 +103,7 @@ fn registers_with_digest_over_udp_and_tcp() {
 fn wrong_password_is_refused_without_looping() {
     let _rig = rig_lock();
     let _kamailio = Kamailio::start();
-    let mut ua = Proc::spawn(
-        "sip-ua register",
-        sip_ua()
-            .args([
-                "register",
-                "--registrar",
-                "127.0.0.1:5070",
-                "--domain",
-                "example.test",
-            ])
-            .args(["--user", "alice", "--password-env", "ALICE_PASSWORD"])
-            .env("ALICE_PASSWORD", "not-her-password")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped()),
-    );
+    let mut ua = register_as_alice("not-her-password", &[]);
     let status = ua.wait(Duration::from_secs(15));
     assert!(!status.success(), "a wrong password must fail");
     let err = ua.stderr();

@@ -21,13 +21,7 @@ impl Endpoint {
         mut req: Request,
         to: Remote,
     ) -> Result<TxnId, SendError> {
-        let now = self.advance(now);
-        if req.method == Method::Ack {
-            return Err(SendError::AckIsStateless);
-        }
-        if self.clients.len() >= MAX_TRANSACTIONS {
-            return Err(SendError::TooManyTransactions);
-        }
+        let now = self.admit(now, &req)?;
         self.complete_via(&mut req, to.transport)?;
         if !req.headers.contains("Max-Forwards") {
             req.headers.push("Max-Forwards", "70");
@@ -37,15 +31,7 @@ impl Endpoint {
                 req.headers.push("User-Agent", ua.clone());
             }
         }
-        req.validate().map_err(SendError::InvalidRequest)?;
-        let key = ClientKey::for_request(&req)
-            .ok_or_else(|| SendError::InvalidRequest(ParseError::new("Via without branch")))?;
-        if self.client_keys.contains_key(&key) {
-            return Err(SendError::BranchInUse);
-        }
-        let id = self.next_id();
-        self.start_client(now, id, key, req, to);
-        Ok(id)
+        self.start_checked(now, req, to)
     }
 
     /// Starts a client transaction for a request a proxy relays (RFC 3261 §16.6).
@@ -60,6 +46,13 @@ impl Endpoint {
         mut req: Request,
         to: Remote,
     ) -> Result<TxnId, SendError> {
+        let now = self.admit(now, &req)?;
+        self.push_via(&mut req, to.transport)?;
+        self.start_checked(now, req, to)
+    }
+
+    /// Advances the clock and refuses what can never be a client transaction.
+    fn admit(&mut self, now: Instant, req: &Request) -> Result<Instant, SendError> {
         let now = self.advance(now);
         if req.method == Method::Ack {
             return Err(SendError::AckIsStateless);
@@ -67,7 +60,16 @@ impl Endpoint {
         if self.clients.len() >= MAX_TRANSACTIONS {
             return Err(SendError::TooManyTransactions);
         }
-        self.push_via(&mut req, to.transport)?;
+        Ok(now)
+    }
+
+    /// Validates a completed request and starts its client transaction.
+    fn start_checked(
+        &mut self,
+        now: Instant,
+        req: Request,
+        to: Remote,
+    ) -> Result<TxnId, SendError> {
         req.validate().map_err(SendError::InvalidRequest)?;
         let key = ClientKey::for_request(&req)
             .ok_or_else(|| SendError::InvalidRequest(ParseError::new("Via without branch")))?;

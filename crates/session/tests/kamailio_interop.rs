@@ -1,6 +1,6 @@
 //! `halo` against the Kamailio rig (Digest) with a baresip peer: presence and MESSAGE both
-//! ways. Real processes over loopback, started and stopped by the test; skipped (with a
-//! message) where Kamailio or baresip is not installed.
+//! ways. Real processes over loopback, started and stopped by the test. Kamailio and baresip
+//! must be installed (`tests/interop/install.sh`; CI does): without them the test fails.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -27,12 +27,16 @@ fn rig_lock() -> std::fs::File {
     f
 }
 
-fn installed(tool: &str) -> bool {
-    Command::new("sh")
+fn require(tool: &str) {
+    let found = Command::new("sh")
         .args(["-c", &format!("command -v {tool}")])
         .stdout(Stdio::null())
         .status()
-        .is_ok_and(|s| s.success())
+        .is_ok_and(|s| s.success());
+    assert!(
+        found,
+        "{tool} is not installed: run tests/interop/install.sh (this test never skips)"
+    );
 }
 
 fn script(name: &str, args: &[&str]) {
@@ -140,10 +144,8 @@ fn is(event: &str) -> impl Fn(&Value) -> bool + '_ {
 
 #[test]
 fn presence_and_chat_both_ways_with_baresip_over_kamailio() {
-    if !installed("kamailio") || !installed("baresip") {
-        eprintln!("SKIP: kamailio or baresip not installed (tests/interop/install.sh)");
-        return;
-    }
+    require("kamailio");
+    require("baresip");
     let _lock = rig_lock();
     script("kamailio-up.sh", &[]);
     let _rig = Rig;

@@ -1,0 +1,256 @@
+//! What the end-to-end tests share: `halo` phones and a `halo-server` as real processes over
+//! loopback, started and stopped by PID, and waits bounded by events rather than sleeps.
+//!
+//! Nothing here skips: a missing binary or tool is a failure with a message saying how to
+//! get it, because a test that quietly passes without running proves nothing.
+
+#![allow(dead_code)] // Each test binary uses its own part of this module.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// A child process killed (by its PID) and reaped when dropped, whatever the test did.
+pub(crate) struct Proc(pub(crate) Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A running `halo`: its stdin and its parsed stdout events.
+pub(crate) struct Phone {
+    pub(crate) child: Proc,
+    stdin: ChildStdin,
+    events: mpsc::Receiver<Value>,
+    /// Events seen but not yet waited for: waits take the first match in arrival order,
+    /// whichever order they are asked in (two peers' events interleave freely).
+    backlog: RefCell<VecDeque<Value>>,
+    /// Every event seen, for failure messages.
+    seen: RefCell<Vec<Value>>,
+}
+
+impl Phone {
+    /// Starts `halo` with `args` and `password` in `$HALO_TEST_PW`.
+    pub(crate) fn spawn(args: &[String], password: &str) -> Phone {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_halo"))
+            .args(args)
+            .args(["--password-env", "HALO_TEST_PW"])
+            .env("HALO_TEST_PW", password)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("halo starts");
+        let stdout = child.stdout.take().expect("piped");
+        let (tx, events) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let v: Value = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not a JSON line: {line}: {e}"));
+                if tx.send(v).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take().expect("piped");
+        Phone {
+            child: Proc(child),
+            stdin,
+            events,
+            backlog: Default::default(),
+            seen: Default::default(),
+        }
+    }
+
+    /// A demo user of `server` (password `USER-secret`), signing in by token.
+    pub(crate) fn halo(server: &Server, user: &str, data: &Path, extra: &[&str]) -> Phone {
+        Phone::halo_via(server, server.sip, user, data, extra)
+    }
+
+    /// Like [`Phone::halo`], sending SIP to `sip` (a relay) instead of the server itself.
+    pub(crate) fn halo_via(
+        server: &Server,
+        sip: u16,
+        user: &str,
+        data: &Path,
+        extra: &[&str],
+    ) -> Phone {
+        let mut args: Vec<String> = vec![
+            "--server".into(),
+            format!("http://127.0.0.1:{}", server.http),
+            "--registrar".into(),
+            format!("sip:127.0.0.1:{sip}"),
+            "--user".into(),
+            user.into(),
+            "--data".into(),
+            data.display().to_string(),
+            "--auto-answer".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        Phone::spawn(&args, &format!("{user}-secret"))
+    }
+
+    pub(crate) fn send(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").expect("halo reads stdin");
+    }
+
+    /// The first event not yet taken for which `pred` holds, waiting up to `within`.
+    pub(crate) fn wait_for(
+        &self,
+        within: Duration,
+        what: &str,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let mut backlog = self.backlog.borrow_mut();
+        if let Some(i) = backlog.iter().position(&pred) {
+            return backlog.remove(i).expect("position is in range");
+        }
+        let end = Instant::now() + within;
+        while let Some(left) = end.checked_duration_since(Instant::now()) {
+            match self.events.recv_timeout(left) {
+                Ok(v) => {
+                    self.seen.borrow_mut().push(v.clone());
+                    if pred(&v) {
+                        return v;
+                    }
+                    backlog.push_back(v);
+                }
+                Err(_) => break,
+            }
+        }
+        let seen = self.seen.borrow();
+        let tail: Vec<String> = seen
+            .iter()
+            .rev()
+            .take(15)
+            .rev()
+            .map(Value::to_string)
+            .collect();
+        panic!(
+            "no {what} within {within:?}; last events:\n{}",
+            tail.join("\n")
+        );
+    }
+
+    /// [`Phone::wait_for`] with ten seconds.
+    pub(crate) fn wait(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        self.wait_for(Duration::from_secs(10), what, pred)
+    }
+
+    /// `quit`: waits for the unregistration and a clean exit.
+    pub(crate) fn quit(mut self) {
+        self.send("quit");
+        self.wait("unregistration", is("unregistered"));
+        assert!(self.child.0.wait().expect("exits").success());
+    }
+}
+
+/// An event-name predicate.
+pub(crate) fn is(event: &str) -> impl Fn(&Value) -> bool + '_ {
+    move |v| v["event"] == event
+}
+
+/// The `halo-server` binary `cargo test --workspace` builds beside this test's own
+/// executable (`target/debug/deps/<test>` → `target/debug/halo-server`).
+pub(crate) fn server_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test knows its path");
+    let debug = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("tests run from target/<profile>/deps");
+    let path = debug.join("halo-server");
+    assert!(
+        path.exists(),
+        "{} is missing: build it into this target dir first (cargo build -p halo-server, \
+         or run cargo test --workspace)",
+        path.display()
+    );
+    path
+}
+
+pub(crate) fn free_port() -> u16 {
+    // A UDP and a TCP socket on one port: the SIP side binds both.
+    loop {
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("loopback UDP");
+        let port = udp.local_addr().expect("bound").port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// A `halo-server` with the demo users, on loopback ports chosen once, so that it can be
+/// stopped and started again at the same addresses with the same data.
+pub(crate) struct Server {
+    pub(crate) http: u16,
+    pub(crate) sip: u16,
+    pub(crate) dir: tempfile::TempDir,
+    proc: Option<Proc>,
+    extra_env: Vec<(String, String)>,
+}
+
+impl Server {
+    pub(crate) fn start() -> Server {
+        Server::start_with_env(&[])
+    }
+
+    /// With extra environment (e.g. configuration overrides).
+    pub(crate) fn start_with_env(env: &[(&str, &str)]) -> Server {
+        let mut s = Server {
+            http: free_port(),
+            sip: free_port(),
+            dir: tempfile::tempdir().expect("temp dir"),
+            proc: None,
+            extra_env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        s.run();
+        s
+    }
+
+    /// Starts the process (again) and waits until its HTTP port answers.
+    pub(crate) fn run(&mut self) {
+        assert!(self.proc.is_none(), "already running");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("server.log"))
+            .expect("server log");
+        let child = Command::new(server_binary())
+            .args(["serve", "--data"])
+            .arg(self.dir.path().join("server"))
+            .args(["--http", &format!("127.0.0.1:{}", self.http)])
+            .args(["--sip", &format!("127.0.0.1:{}", self.sip)])
+            .args(["--domain", "halo.test", "--demo"])
+            .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("halo-server starts");
+        self.proc = Some(Proc(child));
+        let end = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", self.http)).is_err() {
+            assert!(Instant::now() < end, "halo-server did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Kills the process by its PID (no graceful shutdown: a crash, as far as peers know).
+    pub(crate) fn kill(&mut self) {
+        drop(self.proc.take());
+    }
+
+    pub(crate) fn data(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}

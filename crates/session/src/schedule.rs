@@ -63,6 +63,12 @@ pub fn keepalive_interval(configured: Duration) -> Duration {
     configured.max(Duration::from_secs(1))
 }
 
+/// How long a keep-alive's answer may take before the flow counts as lost: the interval
+/// itself (the next ping would be due), at most 10 s (RFC 5626 §4.4.1's pong wait).
+pub(crate) fn keepalive_timeout(configured: Duration) -> Duration {
+    keepalive_interval(configured).min(Duration::from_secs(10))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +129,14 @@ mod tests {
         assert_eq!(
             keepalive_interval(Duration::from_secs(25)),
             Duration::from_secs(25)
+        );
+        assert_eq!(
+            keepalive_timeout(Duration::from_secs(2)),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            keepalive_timeout(Duration::from_secs(30)),
+            Duration::from_secs(10)
         );
     }
 }

@@ -41,7 +41,8 @@ pub(super) enum Target {
 pub(super) enum Owner {
     /// Stale generations (a REGISTER overtaken by a newer one) are ignored.
     Register(u64),
-    KeepAlive,
+    /// Stale generations (a ping from before a recovery) are ignored too.
+    KeepAlive(u64),
     Publish,
     Subscribe(String),
     Message(String),
@@ -73,6 +74,8 @@ pub(super) enum TimerKey {
     RegRefresh,
     RegRetry,
     KeepAlive,
+    /// The keep-alive's answer is overdue.
+    KeepAliveTimeout,
     TokenRefresh,
     SubRetry(String),
     Outbox,
@@ -163,6 +166,8 @@ pub(super) struct Reg {
     pub(super) backoff: Backoff,
     /// Set when a registration is lost, so the next success says it recovered.
     pub(super) lost: bool,
+    /// Bumped whenever keep-alives stop, so an old ping's late outcome is ignored.
+    pub(super) ping_generation: u64,
 }
 
 impl Core {
@@ -224,6 +229,7 @@ impl Core {
             last: None,
             backoff: Backoff::new(config.retry_base, config.retry_max, seed),
             lost: false,
+            ping_generation: 0,
         };
         let (internal_tx, internal_rx) = mpsc::unbounded_channel();
         let mut core = Core {
@@ -389,6 +395,7 @@ impl Core {
             TimerKey::RegRefresh => self.push(Target::Registration, Event::RegistrationExpiring),
             TimerKey::RegRetry => self.push(Target::Registration, Event::RetryTimer),
             TimerKey::KeepAlive => self.keepalive(),
+            TimerKey::KeepAliveTimeout => self.keepalive_lost(),
             TimerKey::TokenRefresh => self.refresh_token(),
             TimerKey::SubRetry(aor) => self.push(Target::Subscription(aor), Event::RetryTimer),
             TimerKey::Outbox => self.flush_outbox(),
@@ -444,7 +451,7 @@ impl Core {
         }
         match owner {
             Owner::Register(generation) => self.register_outcome(generation, update),
-            Owner::KeepAlive => self.keepalive_outcome(update),
+            Owner::KeepAlive(generation) => self.keepalive_outcome(generation, update),
             Owner::Publish => self.publish_outcome(update),
             Owner::Subscribe(aor) => self.subscribe_outcome(&aor, update),
             Owner::Message(id) => self.message_outcome(&id, update),

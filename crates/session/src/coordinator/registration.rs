@@ -201,13 +201,23 @@ impl Core {
         self.flush_outbox();
     }
 
-    /// The registration is gone: stop pinging a server we know we lost.
+    /// The registration is gone or unverified: stop pinging, and tell the publication and
+    /// the subscriptions, whose server-side state went with it (table: `RegistrationLost`).
     pub(super) fn suspend_usages(&mut self) {
         self.timers.remove(&TimerKey::KeepAlive);
+        self.timers.remove(&TimerKey::KeepAliveTimeout);
+        self.reg.ping_generation += 1;
+        self.push(Target::Publication, Event::RegistrationLost);
+        let aors: Vec<String> = self.buddies.keys().cloned().collect();
+        for aor in aors {
+            self.push(Target::Subscription(aor), Event::RegistrationLost);
+        }
     }
 
     /// RFC 5626-style liveness: CRLF on the flow, and an OPTIONS whose answer (any answer)
-    /// proves the server is there; silence means the registration cannot be trusted.
+    /// proves the server is there. The answer must come within `keepalive_timeout`, not
+    /// within the transaction's 32 s (Timer F): a retransmission getting through after a
+    /// long outage would otherwise hide that the server may have lost our state.
     pub(super) fn keepalive(&mut self) {
         if !self.is_registered() {
             return;
@@ -223,13 +233,21 @@ impl Core {
         h.push("From", self.local_from(&tag).to_string());
         h.push("Call-ID", call_id);
         h.push("CSeq", "1 OPTIONS");
-        self.request_out(req, Owner::KeepAlive);
+        self.request_out(req, Owner::KeepAlive(self.reg.ping_generation));
+        self.timers.insert(
+            TimerKey::KeepAliveTimeout,
+            Instant::now() + crate::schedule::keepalive_timeout(self.cfg.keepalive),
+        );
     }
 
-    pub(super) fn keepalive_outcome(&mut self, update: TxnUpdate) {
+    pub(super) fn keepalive_outcome(&mut self, generation: u64, update: TxnUpdate) {
+        if generation != self.reg.ping_generation {
+            return;
+        }
         match update {
             TxnUpdate::Response(r) if r.status < 200 => {}
             TxnUpdate::Response(_) => {
+                self.timers.remove(&TimerKey::KeepAliveTimeout);
                 if self.is_registered() {
                     self.timers.insert(
                         TimerKey::KeepAlive,
@@ -237,10 +255,18 @@ impl Core {
                     );
                 }
             }
-            TxnUpdate::Timeout | TxnUpdate::TransportFailed => {
-                self.push(Target::Registration, Event::KeepAliveLost);
-            }
+            TxnUpdate::Timeout | TxnUpdate::TransportFailed => self.keepalive_lost(),
         }
+    }
+
+    /// The keep-alive went unanswered (its transaction failed, or the answer is overdue).
+    pub(super) fn keepalive_lost(&mut self) {
+        self.timers.remove(&TimerKey::KeepAliveTimeout);
+        let ctx = Ctx {
+            failure: Some((408, "keep-alive unanswered".to_owned())),
+            ..Ctx::default()
+        };
+        self.push_ctx(Target::Registration, Event::KeepAliveLost, ctx);
     }
 
     pub(super) fn schedule_token_refresh(&mut self) {

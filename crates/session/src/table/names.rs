@@ -52,6 +52,7 @@ names! {
     /// Every state of every role; the table says which role owns which.
     State {
         Unregistered, Registering, Registered, Refreshing, Unregistering, RegistrationFailed,
+        Recovering,
         Unpublished, Publishing, Published, Unpublishing, PublishRetrying,
         Unsubscribed, Subscribing, SubscriptionPending, Subscribed, Unsubscribing,
         SubscriptionRetrying,
@@ -65,6 +66,7 @@ names! {
     Event {
         Register, Unregister, RegistrationSuccess, RegistrationFailure, AuthChallenge,
         IntervalTooBrief, RegistrationExpiring, RegistrationRefresh, RetryTimer, KeepAliveLost,
+        RegistrationLost,
         PublishPresence, PublishSuccess, PublishFailure, PublicationExpiring, Unpublish,
         SubscribePresence, UnsubscribePresence, PresenceNotify, PendingNotify,
         SubscriptionTimer, SubscriptionTerminated,

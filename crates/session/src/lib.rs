@@ -31,6 +31,7 @@ mod media;
 mod schedule;
 mod store;
 mod table;
+mod timers;
 
 pub use coordinator::{
     parse_status, status_word, Buddy, CallId, CallState, Config, Coordinator, LoginError,
@@ -40,8 +41,9 @@ pub use media::{MediaAdapter, NullMedia};
 pub use store::{Delivery, StoreError};
 
 pub use engine::{step, Facts, NoTransition, Step};
-pub use schedule::{keepalive_interval, refresh_after, Backoff};
+pub use schedule::{keepalive_interval, keepalive_timeout, refresh_after, Backoff};
 pub use table::{
     Action, Diagram, Effect, Event, Guard, GuardTerm, NameKind, Problem, Role, State, StateInfo,
     Table, TableError, Transition, BUILTIN,
 };
+pub use timers::{AccountTimers, Due, TimerConfig};

@@ -65,7 +65,7 @@ pub fn keepalive_interval(configured: Duration) -> Duration {
 
 /// How long a keep-alive's answer may take before the flow counts as lost: the interval
 /// itself (the next ping would be due), at most 10 s (RFC 5626 §4.4.1's pong wait).
-pub(crate) fn keepalive_timeout(configured: Duration) -> Duration {
+pub fn keepalive_timeout(configured: Duration) -> Duration {
     keepalive_interval(configured).min(Duration::from_secs(10))
 }
 

@@ -25,6 +25,7 @@ use crate::media::MediaAdapter;
 use crate::schedule::Backoff;
 use crate::store::Store;
 use crate::table::{Event, State, Table};
+use crate::timers::{AccountTimers, Due, TimerConfig};
 
 /// Which machine instance an event is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,13 +71,8 @@ pub(super) struct Ctx {
 
 /// A deadline the driver keeps (the sip machines keep their own).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// The account's own deadlines live in [`AccountTimers`].
 pub(super) enum TimerKey {
-    RegRefresh,
-    RegRetry,
-    KeepAlive,
-    /// The keep-alive's answer is overdue.
-    KeepAliveTimeout,
-    TokenRefresh,
     SubRetry(String),
     Outbox,
     QuitDeadline,
@@ -132,6 +128,7 @@ pub(super) struct Core {
     pub(super) next_call: u32,
     pub(super) outbox: Backoff,
     pub(super) timers: HashMap<TimerKey, Instant>,
+    pub(super) account: AccountTimers,
     pub(super) out: Vec<Out>,
     pub(super) queue: VecDeque<(Target, Event, Ctx)>,
     pub(super) quitting: Option<oneshot::Sender<()>>,
@@ -148,7 +145,6 @@ pub(super) struct Settings {
     pub(super) auto_answer: bool,
     pub(super) dnd_reject: u16,
     pub(super) presence_expires: u32,
-    pub(super) keepalive: std::time::Duration,
     pub(super) retry_base: std::time::Duration,
     pub(super) retry_max: std::time::Duration,
 }
@@ -163,7 +159,6 @@ pub(super) struct Reg {
     pub(super) granted: u32,
     pub(super) generation: u64,
     pub(super) last: Option<Request>,
-    pub(super) backoff: Backoff,
     /// Set when a registration is lost, so the next success says it recovered.
     pub(super) lost: bool,
     /// Bumped whenever keep-alives stop, so an old ping's late outcome is ignored.
@@ -227,7 +222,6 @@ impl Core {
             granted: 0,
             generation: 0,
             last: None,
-            backoff: Backoff::new(config.retry_base, config.retry_max, seed),
             lost: false,
             ping_generation: 0,
         };
@@ -242,7 +236,6 @@ impl Core {
                 auto_answer: config.auto_answer,
                 dnd_reject: config.dnd_reject,
                 presence_expires: config.presence_expires,
-                keepalive: config.keepalive,
                 retry_base: config.retry_base,
                 retry_max: config.retry_max,
             },
@@ -271,6 +264,14 @@ impl Core {
             calls: BTreeMap::new(),
             next_call: 1,
             timers: HashMap::new(),
+            account: AccountTimers::new(
+                TimerConfig {
+                    keepalive: config.keepalive,
+                    retry_base: config.retry_base,
+                    retry_max: config.retry_max,
+                },
+                seed ^ 2,
+            ),
             out: Vec::new(),
             queue: VecDeque::new(),
             quitting: None,
@@ -336,6 +337,9 @@ impl Core {
 
     fn next_deadline(&self) -> Option<Instant> {
         let mut next = self.timers.values().min().copied();
+        if let Some(t) = self.account.poll_timeout() {
+            next = Some(next.map_or(t, |n| n.min(t)));
+        }
         let mut consider = |t: Option<Instant>| {
             if let Some(t) = t {
                 next = Some(next.map_or(t, |n| n.min(t)));
@@ -365,6 +369,9 @@ impl Core {
             self.timers.remove(&key);
             self.timer(key);
         }
+        while let Some(due) = self.account.poll_due(now) {
+            self.account_due(due);
+        }
         if let Some(t) = self
             .publication
             .as_ref()
@@ -390,13 +397,20 @@ impl Core {
         }
     }
 
+    fn account_due(&mut self, due: Due) {
+        match due {
+            Due::RefreshRegistration => {
+                self.push(Target::Registration, Event::RegistrationExpiring)
+            }
+            Due::RetryRegistration => self.push(Target::Registration, Event::RetryTimer),
+            Due::Ping => self.keepalive(),
+            Due::PingUnanswered => self.keepalive_lost(),
+            Due::RefreshToken => self.refresh_token(),
+        }
+    }
+
     fn timer(&mut self, key: TimerKey) {
         match key {
-            TimerKey::RegRefresh => self.push(Target::Registration, Event::RegistrationExpiring),
-            TimerKey::RegRetry => self.push(Target::Registration, Event::RetryTimer),
-            TimerKey::KeepAlive => self.keepalive(),
-            TimerKey::KeepAliveTimeout => self.keepalive_lost(),
-            TimerKey::TokenRefresh => self.refresh_token(),
             TimerKey::SubRetry(aor) => self.push(Target::Subscription(aor), Event::RetryTimer),
             TimerKey::Outbox => self.flush_outbox(),
             TimerKey::QuitDeadline => {

@@ -95,12 +95,14 @@ impl Core {
             (Action::SendUnregister, ..) => self.send_register(0, Vec::new()),
             (Action::AnswerChallenge, ..) => self.answer_challenge(target, ctx),
             (Action::ScheduleRefresh, ..) => self.schedule_refresh(),
-            (Action::CancelRefresh, ..) => self.cancel_refresh(),
+            (Action::CancelRefresh, ..) => self.account.cancel_refresh(),
             (Action::ScheduleRetry, _, Some(aor)) => self.schedule_sub_retry(&aor, ctx),
-            (Action::ScheduleRetry, ..) => self.schedule_reg_retry(),
+            (Action::ScheduleRetry, ..) => {
+                self.account.failed(std::time::Instant::now());
+            }
             (Action::CancelRetry, _, Some(aor)) => self.cancel_sub_retry(&aor),
-            (Action::CancelRetry, ..) => self.cancel_reg_retry(),
-            (Action::ResetBackoff, ..) => self.reg.backoff.reset(),
+            (Action::CancelRetry, ..) => self.account.cancel_retry(),
+            (Action::ResetBackoff, ..) => self.account.reset_backoff(),
             (Action::StartUsages, ..) => self.start_usages(),
             (Action::SuspendUsages, ..) => self.suspend_usages(),
             (Action::SendPublish, ..) => self.send_publish(),
@@ -154,7 +156,7 @@ impl Core {
                     self.reg.lost = true;
                 }
                 let (code, reason) = failure();
-                let retry_in_ms = self.timers.get(&super::core::TimerKey::RegRetry).map(|t| {
+                let retry_in_ms = self.account.retry_at().map(|t| {
                     t.saturating_duration_since(std::time::Instant::now())
                         .as_millis() as u64
                 });

@@ -7,9 +7,8 @@ use net::TxnUpdate;
 use sip::auth::{Answer, Challenge, Challenger, RequestParts};
 use sip::msg::{CSeq, Method, Request, Response, SipMessage, Uri};
 
-use super::core::{Core, Ctx, Internal, Owner, Target, TimerKey};
+use super::core::{Core, Ctx, Internal, Owner, Target};
 use super::login;
-use crate::schedule::refresh_after;
 use crate::table::Event;
 
 /// Challenges answered in a row for one Call-ID before the credentials count as wrong.
@@ -165,33 +164,14 @@ impl Core {
     }
 
     pub(super) fn schedule_refresh(&mut self) {
-        let after = refresh_after(Duration::from_secs(u64::from(self.reg.granted)));
-        self.timers
-            .insert(TimerKey::RegRefresh, Instant::now() + after);
-    }
-
-    pub(super) fn cancel_refresh(&mut self) {
-        self.timers.remove(&TimerKey::RegRefresh);
-        self.timers.remove(&TimerKey::KeepAlive);
-    }
-
-    pub(super) fn schedule_reg_retry(&mut self) {
-        let delay = self.reg.backoff.next_delay();
-        self.timers
-            .insert(TimerKey::RegRetry, Instant::now() + delay);
-    }
-
-    pub(super) fn cancel_reg_retry(&mut self) {
-        self.timers.remove(&TimerKey::RegRetry);
+        let granted = Duration::from_secs(u64::from(self.reg.granted));
+        self.account.registered(Instant::now(), granted);
     }
 
     /// Registered (again): bring presence, subscriptions and the outbox back, and start
     /// verifying the registration with keep-alives.
     pub(super) fn start_usages(&mut self) {
-        self.timers.insert(
-            TimerKey::KeepAlive,
-            Instant::now() + crate::schedule::keepalive_interval(self.cfg.keepalive),
-        );
+        self.account.start_pinging(Instant::now());
         self.push(Target::Publication, Event::PublishPresence);
         let aors: Vec<String> = self.buddies.keys().cloned().collect();
         for aor in aors {
@@ -204,8 +184,7 @@ impl Core {
     /// The registration is gone or unverified: stop pinging, and tell the publication and
     /// the subscriptions, whose server-side state went with it (table: `RegistrationLost`).
     pub(super) fn suspend_usages(&mut self) {
-        self.timers.remove(&TimerKey::KeepAlive);
-        self.timers.remove(&TimerKey::KeepAliveTimeout);
+        self.account.stop_pinging();
         self.reg.ping_generation += 1;
         self.push(Target::Publication, Event::RegistrationLost);
         let aors: Vec<String> = self.buddies.keys().cloned().collect();
@@ -234,10 +213,7 @@ impl Core {
         h.push("Call-ID", call_id);
         h.push("CSeq", "1 OPTIONS");
         self.request_out(req, Owner::KeepAlive(self.reg.ping_generation));
-        self.timers.insert(
-            TimerKey::KeepAliveTimeout,
-            Instant::now() + crate::schedule::keepalive_timeout(self.cfg.keepalive),
-        );
+        self.account.ping_sent(Instant::now());
     }
 
     pub(super) fn keepalive_outcome(&mut self, generation: u64, update: TxnUpdate) {
@@ -246,22 +222,14 @@ impl Core {
         }
         match update {
             TxnUpdate::Response(r) if r.status < 200 => {}
-            TxnUpdate::Response(_) => {
-                self.timers.remove(&TimerKey::KeepAliveTimeout);
-                if self.is_registered() {
-                    self.timers.insert(
-                        TimerKey::KeepAlive,
-                        Instant::now() + crate::schedule::keepalive_interval(self.cfg.keepalive),
-                    );
-                }
-            }
+            TxnUpdate::Response(_) if self.is_registered() => self.account.pong(Instant::now()),
+            TxnUpdate::Response(_) => self.account.stop_pinging(),
             TxnUpdate::Timeout | TxnUpdate::TransportFailed => self.keepalive_lost(),
         }
     }
 
     /// The keep-alive went unanswered (its transaction failed, or the answer is overdue).
     pub(super) fn keepalive_lost(&mut self) {
-        self.timers.remove(&TimerKey::KeepAliveTimeout);
         let ctx = Ctx {
             failure: Some((408, "keep-alive unanswered".to_owned())),
             ..Ctx::default()
@@ -271,9 +239,8 @@ impl Core {
 
     pub(super) fn schedule_token_refresh(&mut self) {
         if let Some((_, _, tokens)) = &self.http {
-            let after = refresh_after(Duration::from_secs(tokens.expires_in));
-            self.timers
-                .insert(TimerKey::TokenRefresh, Instant::now() + after);
+            let lifetime = Duration::from_secs(tokens.expires_in);
+            self.account.token_issued(Instant::now(), lifetime);
         }
     }
 
@@ -303,9 +270,7 @@ impl Core {
             }
             Err(e) => {
                 self.error(format!("token refresh failed: {e}"));
-                let delay = self.reg.backoff.next_delay();
-                self.timers
-                    .insert(TimerKey::TokenRefresh, Instant::now() + delay);
+                self.account.token_failed(Instant::now());
             }
         }
     }

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::time::Instant;
 
-use super::{Endpoint, EndpointEvent, MAX_TRANSACTIONS};
+use super::{Endpoint, EndpointEvent};
 use crate::msg::{parse_message, reason_phrase, Framing, Message, Method, ParseError};
 use crate::msg::{Request, Response, SipMessage};
 use crate::transport::Remote;
@@ -88,6 +88,7 @@ impl Endpoint {
                     if let Some(txn) = self.servers.get_mut(&id) {
                         txn.on_retransmission(&mut self.out);
                     }
+                    self.settle_server(id);
                     return;
                 }
                 let Some(id) = self.open_server(now, from, key, req.clone()) else {
@@ -110,7 +111,7 @@ impl Endpoint {
         key: ServerKey,
         req: Request,
     ) -> Option<TxnId> {
-        if self.servers.len() >= MAX_TRANSACTIONS {
+        if self.servers.len() >= self.config.max_transactions {
             self.reject(from, &req, 503, reason_phrase(503));
             return None;
         }
@@ -118,6 +119,7 @@ impl Endpoint {
         let txn = ServerTxn::new(id, key.clone(), req, from, self.config.timers, now);
         self.server_keys.insert(key, id);
         self.servers.insert(id, txn);
+        self.settle_server(id);
         Some(id)
     }
 
@@ -137,7 +139,7 @@ impl Endpoint {
             None => true,
         };
         if let Some(id) = matched {
-            self.reap_server(id);
+            self.settle_server(id);
         }
         if pass_up {
             self.out
@@ -149,12 +151,11 @@ impl Endpoint {
     /// server transaction; one matching nothing gets 481. Only an INVITE without a final
     /// response is actually cancelled, by the TU answering it 487.
     fn on_cancel(&mut self, now: Instant, from: Remote, key: ServerKey, cancel: Request) {
-        if let Some(txn) = self
-            .server_keys
-            .get(&key)
-            .and_then(|id| self.servers.get_mut(id))
-        {
-            txn.on_retransmission(&mut self.out);
+        if let Some(&id) = self.server_keys.get(&key) {
+            if let Some(txn) = self.servers.get_mut(&id) {
+                txn.on_retransmission(&mut self.out);
+            }
+            self.settle_server(id);
             return;
         }
         let Some(&invite) = self.server_keys.get(&key.with_method(Method::Invite)) else {
@@ -183,7 +184,7 @@ impl Endpoint {
             // A fresh transaction in Trying always takes a final response.
             let _ = txn.send_response(now, ok, &mut self.out);
         }
-        self.reap_server(id);
+        self.settle_server(id);
         if cancellable {
             self.out
                 .event(EndpointEvent::CancelReceived { invite, cancel });
@@ -216,7 +217,7 @@ impl Endpoint {
                 self.send_cancel(now, id, cancel_id, cancel);
             }
         }
-        self.reap_client(id);
+        self.settle_client(id);
     }
 }
 

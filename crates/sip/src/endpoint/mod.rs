@@ -7,7 +7,7 @@ mod outgoing;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 
 use rand::distributions::Alphanumeric;
@@ -23,8 +23,7 @@ pub use crate::txn::{Timer, TimerConfig, TxnId};
 pub use error::SendError;
 pub use events::EndpointEvent;
 
-/// Open transactions per direction. A flood of requests beyond it is answered 503 rather than
-/// allowed to grow memory without bound.
+/// The default of `Config::max_transactions`.
 const MAX_TRANSACTIONS: usize = 16 * 1024;
 
 /// Endpoint settings.
@@ -40,6 +39,11 @@ pub struct Config {
     pub max_message_size: usize,
     /// Added to requests that have no `User-Agent`.
     pub user_agent: Option<String>,
+    /// Transactions per direction, completed ones included. A flood of requests beyond it is
+    /// answered 503 rather than allowed to grow memory without bound. Over UDP a completed
+    /// non-INVITE server transaction stays 64·T1 (Timer J, 32 s) to absorb retransmissions,
+    /// so a server answering N requests a second needs room for about 32·N.
+    pub max_transactions: usize,
 }
 
 impl Default for Config {
@@ -49,6 +53,7 @@ impl Default for Config {
             rng_seed: rand::random(),
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             user_agent: Some(concat!("Halo/", env!("CARGO_PKG_VERSION")).to_owned()),
+            max_transactions: MAX_TRANSACTIONS,
         }
     }
 }
@@ -88,6 +93,12 @@ pub struct Endpoint {
     /// CANCELs waiting for their INVITE's first provisional response (RFC 3261 §9.1), by the
     /// INVITE's id.
     pending_cancels: BTreeMap<TxnId, (TxnId, Request)>,
+    /// Every transaction's next timer deadline, ordered: a server answering thousands of
+    /// requests a second keeps tens of thousands of completed transactions (Timer J/K,
+    /// 64·T1), and scanning them all on each wake-up cost more than handling the request.
+    /// Kept current by `settle_client`/`settle_server` after every change to a transaction.
+    deadlines: BTreeSet<(Instant, TxnId)>,
+    deadline_of: HashMap<TxnId, Instant>,
     out: Outbox,
 }
 
@@ -105,6 +116,8 @@ impl Endpoint {
             client_keys: HashMap::new(),
             server_keys: HashMap::new(),
             pending_cancels: BTreeMap::new(),
+            deadlines: BTreeSet::new(),
+            deadline_of: HashMap::new(),
             out: Outbox::default(),
         }
     }
@@ -114,33 +127,25 @@ impl Endpoint {
         self.sent_by.insert(transport, sent_by);
     }
 
-    /// Fires every transaction timer due at `now`.
+    /// Fires every transaction timer due at `now`: clients first, then servers, each in id
+    /// order, so traces replay.
     pub fn handle_timeout(&mut self, now: Instant) {
         let now = self.advance(now);
-        let due = |t: Option<(Instant, Timer)>| t.is_some_and(|(at, _)| at <= now);
-        let clients: Vec<TxnId> = self
-            .clients
+        let mut due: Vec<TxnId> = self
+            .deadlines
             .iter()
-            .filter(|(_, t)| due(t.next_timeout()))
-            .map(|(&id, _)| id)
+            .take_while(|(at, _)| *at <= now)
+            .map(|&(_, id)| id)
             .collect();
-        for id in clients {
+        due.sort_by_key(|id| (!self.clients.contains_key(id), *id));
+        for id in due {
             if let Some(txn) = self.clients.get_mut(&id) {
                 txn.handle_timeout(now, &mut self.out);
-            }
-            self.reap_client(id);
-        }
-        let servers: Vec<TxnId> = self
-            .servers
-            .iter()
-            .filter(|(_, t)| due(t.next_timeout()))
-            .map(|(&id, _)| id)
-            .collect();
-        for id in servers {
-            if let Some(txn) = self.servers.get_mut(&id) {
+                self.settle_client(id);
+            } else if let Some(txn) = self.servers.get_mut(&id) {
                 txn.handle_timeout(now, &mut self.out);
+                self.settle_server(id);
             }
-            self.reap_server(id);
         }
     }
 
@@ -158,7 +163,7 @@ impl Endpoint {
             if let Some(txn) = self.clients.get_mut(&id) {
                 txn.on_transport_error(&mut self.out);
             }
-            self.reap_client(id);
+            self.settle_client(id);
         }
         let servers: Vec<TxnId> = self
             .servers
@@ -170,7 +175,7 @@ impl Endpoint {
             if let Some(txn) = self.servers.get_mut(&id) {
                 txn.on_transport_error(&mut self.out);
             }
-            self.reap_server(id);
+            self.settle_server(id);
         }
     }
 
@@ -184,8 +189,7 @@ impl Endpoint {
         self.out.events.pop_front()
     }
 
-    /// The earliest timer deadline of any transaction. Linear in the open transactions, which
-    /// `MAX_TRANSACTIONS` bounds; a driver calls it once per wake-up.
+    /// The earliest timer deadline of any transaction.
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.next_deadline().map(|(at, _, _)| at)
     }
@@ -197,15 +201,12 @@ impl Endpoint {
     }
 
     fn next_deadline(&self) -> Option<(Instant, TxnId, Timer)> {
-        let clients = self
-            .clients
-            .iter()
-            .filter_map(|(&id, t)| t.next_timeout().map(|(at, timer)| (at, id, timer)));
-        let servers = self
-            .servers
-            .iter()
-            .filter_map(|(&id, t)| t.next_timeout().map(|(at, timer)| (at, id, timer)));
-        clients.chain(servers).min_by_key(|&(at, id, _)| (at, id))
+        let &(at, id) = self.deadlines.first()?;
+        let timer = match self.clients.get(&id) {
+            Some(c) => c.next_timeout(),
+            None => self.servers.get(&id).and_then(ServerTxn::next_timeout),
+        };
+        timer.map(|(_, timer)| (at, id, timer))
     }
 
     /// A fresh RFC 3261 branch (`z9hG4bK` and 16 random characters, §8.1.1.7).
@@ -258,21 +259,37 @@ impl Endpoint {
         TxnId::new(self.next_id)
     }
 
-    /// Forgets a terminated client transaction, and a CANCEL that was waiting for it.
-    fn reap_client(&mut self, id: TxnId) {
+    /// After any change to a client transaction: forgets it if it terminated (with a CANCEL
+    /// that was waiting for it), else files its next deadline.
+    fn settle_client(&mut self, id: TxnId) {
         if self.clients.get(&id).is_some_and(ClientTxn::is_terminated) {
             if let Some(txn) = self.clients.remove(&id) {
                 self.client_keys.remove(txn.key());
             }
             self.pending_cancels.remove(&id);
         }
+        let next = self.clients.get(&id).and_then(ClientTxn::next_timeout);
+        self.file_deadline(id, next.map(|(at, _)| at));
     }
 
-    fn reap_server(&mut self, id: TxnId) {
+    /// The same for a server transaction.
+    fn settle_server(&mut self, id: TxnId) {
         if self.servers.get(&id).is_some_and(ServerTxn::is_terminated) {
             if let Some(txn) = self.servers.remove(&id) {
                 self.server_keys.remove(txn.key());
             }
+        }
+        let next = self.servers.get(&id).and_then(ServerTxn::next_timeout);
+        self.file_deadline(id, next.map(|(at, _)| at));
+    }
+
+    fn file_deadline(&mut self, id: TxnId, at: Option<Instant>) {
+        if let Some(old) = self.deadline_of.remove(&id) {
+            self.deadlines.remove(&(old, id));
+        }
+        if let Some(at) = at {
+            self.deadlines.insert((at, id));
+            self.deadline_of.insert(id, at);
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::{Endpoint, SendError, MAX_TRANSACTIONS};
+use super::{Endpoint, SendError};
 use crate::msg::{Message, Method, ParseError, Request, Response, SipMessage, Via};
 use crate::transport::{Remote, TransportKind};
 use crate::txn::{cancel_for, ClientKey, ClientState, ClientTxn, TxnId};
@@ -57,7 +57,7 @@ impl Endpoint {
         if req.method == Method::Ack {
             return Err(SendError::AckIsStateless);
         }
-        if self.clients.len() >= MAX_TRANSACTIONS {
+        if self.clients.len() >= self.config.max_transactions {
             return Err(SendError::TooManyTransactions);
         }
         Ok(now)
@@ -93,6 +93,7 @@ impl Endpoint {
         );
         self.client_keys.insert(key, id);
         self.clients.insert(id, txn);
+        self.settle_client(id);
     }
 
     /// Pushes our Via if the request has none, or gives the top Via a branch if it lacks one.
@@ -144,7 +145,7 @@ impl Endpoint {
             .get_mut(&txn)
             .ok_or(SendError::UnknownTransaction)?;
         let result = server.send_response(now, resp, &mut self.out);
-        self.reap_server(txn);
+        self.settle_server(txn);
         result
     }
 
@@ -184,6 +185,7 @@ impl Endpoint {
         };
         txn.cancel_sent(now);
         let to = txn.remote();
+        self.settle_client(invite);
         // The key exists: cancel_for copied the INVITE's branched top Via.
         if let Some(key) = ClientKey::for_request(&cancel) {
             self.start_client(now, id, key, cancel, to);

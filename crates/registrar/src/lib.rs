@@ -23,6 +23,7 @@ mod core;
 mod http;
 mod location;
 mod message;
+mod outbox;
 mod presence;
 mod proxy;
 mod register;

@@ -1,15 +1,19 @@
 //! The driver: one task owns the [`Registrar`] and feeds it from a `net::Stack`, the outcomes
 //! of the requests it sent, buddy-list changes and its own deadlines.
+//!
+//! The core never waits for the stack. Each `Stack` call is a round trip to the stack's own
+//! task; awaiting them in the core's loop made every REGISTER wait for the previous one's
+//! response to be acknowledged, and a 1,000-watcher fan-out wait 1,000 round trips before the
+//! next request was read. So the core hands its outputs, in order, to an outbox task (see
+//! [`outbox`]) and goes straight back to reading.
 
-use std::collections::HashMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use net::{Incoming, Stack, TxnUpdate};
-use sip::endpoint::TxnId;
-use sip::msg::Method;
+use net::{Incoming, Stack};
 use tokio::sync::{mpsc, watch};
 
-use crate::core::{OutId, Outcome, Output, Registrar};
+use crate::core::{OutId, Outcome, Registrar};
+use crate::outbox::{outbox, Job};
 
 /// The service could not run.
 #[derive(Debug, thiserror::Error)]
@@ -27,10 +31,6 @@ pub struct Service {
     stack: Stack,
     incoming: mpsc::UnboundedReceiver<Incoming>,
     policy: mpsc::UnboundedReceiver<String>,
-    outcomes_tx: mpsc::UnboundedSender<(OutId, Outcome)>,
-    outcomes: mpsc::UnboundedReceiver<(OutId, Outcome)>,
-    /// Our requests in flight, for CANCEL.
-    txns: HashMap<OutId, TxnId>,
 }
 
 impl Service {
@@ -41,15 +41,11 @@ impl Service {
         incoming: mpsc::UnboundedReceiver<Incoming>,
         policy: mpsc::UnboundedReceiver<String>,
     ) -> Service {
-        let (outcomes_tx, outcomes) = mpsc::unbounded_channel();
         Service {
             registrar,
             stack,
             incoming,
             policy,
-            outcomes_tx,
-            outcomes,
-            txns: HashMap::new(),
         }
     }
 
@@ -61,10 +57,20 @@ impl Service {
             .unwrap_or(0)
     }
 
-    /// Serves until `stop` turns true; the store is written through, so nothing is lost.
-    pub async fn run(mut self, mut stop: watch::Receiver<bool>) -> Result<(), ServiceError> {
-        loop {
-            let deadline = self.registrar.poll_timeout();
+    /// Serves until `stop` turns true, then lets the outbox hand over what the core already
+    /// decided (responses to requests it read) before returning.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) -> Result<(), ServiceError> {
+        let Service {
+            mut registrar,
+            stack,
+            mut incoming,
+            mut policy,
+        } = self;
+        let (outcomes_tx, mut outcomes) = mpsc::unbounded_channel::<(OutId, Outcome)>();
+        let (jobs, jobs_rx) = mpsc::unbounded_channel();
+        let outbox = tokio::spawn(outbox(stack, jobs_rx, outcomes_tx));
+        let result = loop {
+            let deadline = registrar.poll_timeout();
             let sleep = async {
                 match deadline {
                     Some(at) => tokio::time::sleep_until(at.into()).await,
@@ -72,116 +78,58 @@ impl Service {
                 }
             };
             tokio::select! {
-                incoming = self.incoming.recv() => {
-                    let Some(incoming) = incoming else { return Err(ServiceError::StackStopped) };
-                    self.on_incoming(incoming);
+                got = incoming.recv() => {
+                    let Some(first) = got else { break Err(ServiceError::StackStopped) };
+                    on_incoming(&mut registrar, first);
+                    // Take what else is already queued before handing outputs over: one
+                    // wake-up of the outbox per burst rather than per request.
+                    while let Ok(next) = incoming.try_recv() {
+                        on_incoming(&mut registrar, next);
+                    }
                 }
-                Some((id, outcome)) = self.outcomes.recv() => {
+                Some((id, outcome)) = outcomes.recv() => {
                     let final_ = match &outcome {
                         Outcome::Response(r) => r.status >= 200,
                         Outcome::Failed(_) => true,
                     };
+                    registrar.handle_outcome(Instant::now(), id, outcome);
                     if final_ {
-                        self.txns.remove(&id);
+                        let _ = jobs.send(Job::Finished(id));
                     }
-                    self.registrar.handle_outcome(Instant::now(), id, outcome);
                 }
-                Some(user) = self.policy.recv() => {
-                    self.registrar.handle_policy_change(Instant::now(), &user);
+                Some(user) = policy.recv() => {
+                    registrar.handle_policy_change(Instant::now(), &user);
                 }
-                () = sleep => self.registrar.handle_timeout(Instant::now()),
-                _ = stop.wait_for(|s| *s) => return Ok(()),
+                () = sleep => registrar.handle_timeout(Instant::now()),
+                _ = stop.wait_for(|s| *s) => break Ok(()),
             }
-            self.drain().await?;
+            while let Some(output) = registrar.poll_output() {
+                if jobs.send(Job::Output(output)).is_err() {
+                    // The outbox only ends when the stack has stopped.
+                    return Err(ServiceError::StackStopped);
+                }
+            }
+        };
+        drop(jobs);
+        match outbox.await {
+            Ok(Ok(())) => result,
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(ServiceError::StackStopped),
         }
-    }
-
-    fn on_incoming(&mut self, incoming: Incoming) {
-        let now = Instant::now();
-        match incoming {
-            Incoming::Request { txn, request, from } => {
-                self.registrar.handle_request(now, txn, request, from)
-            }
-            Incoming::Ack { request, .. } => self.registrar.handle_ack(now, request),
-            Incoming::Cancelled { invite, .. } => self.registrar.handle_cancel(now, invite),
-            Incoming::StrayResponse { response, .. } => {
-                self.registrar.handle_stray_response(now, response)
-            }
-            Incoming::ServerTimeout { .. } => {}
-            _ => {}
-        }
-    }
-
-    async fn drain(&mut self) -> Result<(), ServiceError> {
-        while let Some(output) = self.registrar.poll_output() {
-            match output {
-                Output::Respond { txn, response } => {
-                    if let Err(e) = self.stack.respond(txn, response).await {
-                        tracing::debug!(error = %e, "response not sent");
-                    }
-                }
-                Output::Send {
-                    id,
-                    request,
-                    to,
-                    relay,
-                } => {
-                    let invite = request.method == Method::Invite;
-                    let sent = if relay {
-                        self.stack.forward_request(request, to).await
-                    } else {
-                        self.stack.send_request(request, to).await
-                    };
-                    match sent {
-                        Ok(txn) => {
-                            self.txns.insert(id, txn.id);
-                            tokio::spawn(pump(id, txn, invite, self.outcomes_tx.clone()));
-                        }
-                        Err(net::StackError::Stopped) => return Err(ServiceError::StackStopped),
-                        Err(e) => {
-                            tracing::debug!(error = %e, "request not sent");
-                            self.registrar
-                                .handle_outcome(Instant::now(), id, Outcome::Failed(503));
-                        }
-                    }
-                }
-                Output::Cancel { id } => {
-                    if let Some(&txn) = self.txns.get(&id) {
-                        if let Ok(mut cancel) = self.stack.cancel(txn).await {
-                            tokio::spawn(async move { while cancel.next().await.is_some() {} });
-                        }
-                    }
-                }
-                Output::Stateless { message, to } => {
-                    if self.stack.send_stateless(message, to).is_err() {
-                        return Err(ServiceError::StackStopped);
-                    }
-                }
-            }
-        }
-        Ok(())
     }
 }
 
-/// Passes a client transaction's updates to the service. An INVITE keeps listening after its
-/// first 2xx, for the 2xx of other forks downstream (RFC 6026).
-async fn pump(
-    id: OutId,
-    mut txn: net::ClientTxn,
-    invite: bool,
-    to: mpsc::UnboundedSender<(OutId, Outcome)>,
-) {
-    while let Some(update) = txn.next().await {
-        let (outcome, last) = match update {
-            TxnUpdate::Response(r) => {
-                let last = r.status >= 200 && !(invite && r.is_success());
-                (Outcome::Response(r), last)
-            }
-            TxnUpdate::Timeout => (Outcome::Failed(408), true),
-            TxnUpdate::TransportFailed => (Outcome::Failed(503), true),
-        };
-        if to.send((id, outcome)).is_err() || last {
-            return;
+fn on_incoming(registrar: &mut Registrar, incoming: Incoming) {
+    let now = Instant::now();
+    match incoming {
+        Incoming::Request { txn, request, from } => {
+            registrar.handle_request(now, txn, request, from)
         }
+        Incoming::Ack { request, .. } => registrar.handle_ack(now, request),
+        Incoming::Cancelled { invite, .. } => registrar.handle_cancel(now, invite),
+        Incoming::StrayResponse { response, .. } => registrar.handle_stray_response(now, response),
+        // Timer H/L: our final response was not ACKed; the core has nothing left to do.
+        Incoming::ServerTimeout { .. } => {}
+        _ => {}
     }
 }

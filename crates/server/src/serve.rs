@@ -22,6 +22,10 @@ use crate::config::{Settings, TlsPaths};
 
 /// How long in-flight requests get to finish after a shutdown signal.
 const DRAIN: Duration = Duration::from_secs(10);
+/// Room for completed transactions too: over UDP each stays 32 s (Timer J), so the default
+/// 16 Ki would refuse REGISTERs with 503 beyond ~500/s. 512 Ki covers ~16,000/s; a completed
+/// transaction keeps its request and response, a few KiB.
+const SIP_TRANSACTIONS: usize = 512 * 1024;
 /// How often keys added by `halo-server keys rotate` in another process are picked up.
 const KEY_RELOAD: Duration = Duration::from_secs(30);
 
@@ -42,12 +46,10 @@ pub(crate) async fn run(
     let state = tokio::task::spawn_blocking(move || AppState::open(users, Arc::new(SystemClock)))
         .await?
         .context("opening the users service")?;
-    if demo {
-        seed_demo(&state).await?;
-    }
     let registrar_db = state.config().data_dir.join("registrar.db");
     if demo {
-        seed_demo_buddies(&registrar_db)?;
+        let created = seed_demo(&state).await?;
+        seed_demo_buddies(&registrar_db, &created)?;
     }
     let (policy_tx, policy_rx) = mpsc::unbounded_channel();
     let buddies = registrar::BuddyApi::new(
@@ -143,7 +145,10 @@ async fn sip_service(
     let (stack, incoming) = Stack::start(StackConfig {
         udp: Some(addr),
         tcp: Some(addr),
-        endpoint: sip::endpoint::Config::default(),
+        endpoint: sip::endpoint::Config {
+            max_transactions: SIP_TRANSACTIONS,
+            ..sip::endpoint::Config::default()
+        },
         public_host: None,
     })
     .await
@@ -173,11 +178,12 @@ async fn sip_service(
     Ok(result?)
 }
 
-/// alice, bob and carol are each other's buddies, and each has the echo buddy.
-fn seed_demo_buddies(db: &std::path::Path) -> anyhow::Result<()> {
+/// alice, bob and carol are each other's buddies, and each has the echo buddy. Only the users
+/// just `created` get the list: a restart with `--demo` must not undo what people changed.
+fn seed_demo_buddies(db: &std::path::Path, created: &[&str]) -> anyhow::Result<()> {
     let store = registrar::Store::open(db).context("opening the registrar database")?;
     let people = ["alice", "bob", "carol"];
-    for owner in people {
+    for owner in people.into_iter().filter(|p| created.contains(p)) {
         for buddy in people.iter().filter(|b| **b != owner).chain(&["echo"]) {
             let entry = registrar::Buddy {
                 username: (*buddy).to_owned(),
@@ -205,9 +211,11 @@ async fn reload_keys(state: AppState, mut stopped: watch::Receiver<bool>) -> any
     }
 }
 
-async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
+/// Creates the demo users that do not exist yet; returns those it created.
+async fn seed_demo(state: &AppState) -> anyhow::Result<Vec<&'static str>> {
     let state = state.clone();
     tokio::task::spawn_blocking(move || {
+        let mut created = Vec::new();
         println!("demo users (username / password):");
         for (name, password, admin) in DEMO_USERS {
             let roles = if admin {
@@ -223,7 +231,8 @@ async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
                 roles: Some(roles),
             };
             match state.create_user(new) {
-                Ok(_) | Err(users::Error::UsernameTaken) => {}
+                Ok(_) => created.push(name),
+                Err(users::Error::UsernameTaken) => {}
                 Err(e) => return Err(e).context("seeding demo users"),
             }
             println!(
@@ -231,7 +240,7 @@ async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
                 if admin { "  (admin)" } else { "" }
             );
         }
-        Ok(())
+        Ok(created)
     })
     .await?
 }

@@ -13,7 +13,7 @@ use serde_json::Value;
 fn two_phones_through_halo_server() {
     let server = Server::start();
     let mut alice = Phone::halo(&server, "alice", &server.data("alice"), &[]);
-    let mut bob = Phone::halo(&server, "bob", &server.data("bob"), &[]);
+    let mut bob = Phone::halo(&server, "bob", &server.data("bob"), &["--auto-answer"]);
     alice.wait("alice registered", is("registered"));
     bob.wait("bob registered", is("registered"));
 
@@ -73,6 +73,59 @@ fn offline_message_delivered_at_next_sign_in() {
     let m = bob.wait("offline message", is("message"));
     assert_eq!(m["text"], "while you were out");
     assert_eq!(m["from"], "sip:alice@halo.test");
+    bob.quit();
+    alice.quit();
+}
+
+fn call_state(s: &'static str) -> impl Fn(&Value) -> bool {
+    move |v| v["event"] == "call" && v["state"] == s
+}
+
+#[test]
+fn cancel_hold_resume_and_do_not_disturb() {
+    let server = Server::start();
+    let mut alice = Phone::halo(&server, "alice", &server.data("alice"), &[]);
+    let mut bob = Phone::halo(&server, "bob", &server.data("bob"), &[]);
+    alice.wait("alice registered", is("registered"));
+    bob.wait("bob registered", is("registered"));
+
+    // Hung up while ringing: a CANCEL, and bob's phone stops ringing (487).
+    alice.send("call sip:bob@halo.test");
+    bob.wait("bob's phone rings", is("incoming_call"));
+    alice.wait("ringing", call_state("ringing"));
+    alice.send("hangup");
+    alice.wait("cancelled call ended", call_state("ended"));
+    let ended = bob.wait("bob's ringing ended", call_state("ended"));
+    assert!(ended["reason"].as_str().is_some(), "{ended}");
+
+    // Answered by hand, held and resumed by re-INVITE, then hung up by bob.
+    alice.send("call sip:bob@halo.test");
+    bob.wait("bob's phone rings again", is("incoming_call"));
+    bob.send("answer");
+    alice.wait("answered", call_state("active"));
+    bob.wait("bob answered", call_state("active"));
+    alice.send("hold");
+    alice.wait("held", call_state("held"));
+    alice.send("resume");
+    alice.wait("resumed", call_state("active"));
+    bob.send("hangup");
+    bob.wait("bob hung up", call_state("ended"));
+    alice.wait("alice's call ended", call_state("ended"));
+
+    // Do not disturb: rejected at once with 486 Busy Here (the default; 603 with --dnd-decline).
+    bob.send("status dnd");
+    alice.send("buddy add sip:bob@halo.test");
+    alice.wait("bob is dnd", |v| {
+        v["event"] == "presence" && v["uri"] == "sip:bob@halo.test" && v["status"] == "dnd"
+    });
+    alice.send("call sip:bob@halo.test");
+    let rejected = alice.wait("rejected", call_state("ended"));
+    assert!(
+        rejected["reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("486")),
+        "{rejected}"
+    );
     bob.quit();
     alice.quit();
 }

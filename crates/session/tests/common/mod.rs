@@ -92,7 +92,6 @@ impl Phone {
             user.into(),
             "--data".into(),
             data.display().to_string(),
-            "--auto-answer".into(),
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
         Phone::spawn(&args, &format!("{user}-secret"))

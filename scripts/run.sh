@@ -1,10 +1,37 @@
 #!/usr/bin/env bash
-# Runs Halo on its embedded default: a local halo-server with demo users on a SQLite file.
-# The desktop app is not built yet (its issue is still open): for now this starts the server
-# alone and prints the demo accounts; stop it with Ctrl-C.
+# Runs Halo on its embedded default: a local halo-server (demo users alice, bob and carol on a
+# SQLite file, SIP on 127.0.0.1:5060) and a Halo phone signed in to it as alice.
+#
+# The desktop app has not landed yet, so the phone is `halo`, the headless phone: type
+# commands (`status away at lunch`, `msg sip:bob@halo.local hi`, `call sip:echo@halo.local`,
+# `quit`), read JSON events. HALO_USER=bob in a second terminal gives alice someone to talk to.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-data="${HALO_DATA:-${XDG_DATA_HOME:-$HOME/.local/share}/halo-server}"
+user="${HALO_USER:-alice}"
+domain="${HALO_DOMAIN:-halo.local}"
+http="${HALO_HTTP:-127.0.0.1:8080}"
+sip="${HALO_SIP:-127.0.0.1:5060}"
+data="${HALO_DATA:-${XDG_DATA_HOME:-$HOME/.local/share}/halo}"
+bin="${CARGO_TARGET_DIR:-target}/debug"
 mkdir -p "$data"
-exec cargo run --quiet -p halo-server -- serve --demo --data "$data" \
-    --http "${HALO_HTTP:-127.0.0.1:8080}" --domain "${HALO_DOMAIN:-halo.local}"
+
+cargo build --quiet -p halo-server -p halo-session
+
+server_pid=""
+if ! curl -fsS "http://$http/health" >/dev/null 2>&1; then
+    "$bin/halo-server" serve --demo --data "$data/server" --http "$http" --sip "$sip" \
+        --domain "$domain" >"$data/server.log" 2>&1 &
+    server_pid=$!
+    trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null' EXIT
+    for _ in $(seq 100); do
+        curl -fsS "http://$http/health" >/dev/null 2>&1 && break
+        kill -0 "$server_pid" 2>/dev/null || { cat "$data/server.log" >&2; exit 1; }
+        sleep 0.1
+    done
+    echo "halo-server: http://$http, sip:$sip, log in $data/server.log" >&2
+fi
+
+echo "Signed in as $user. Commands: status available|away|busy|dnd [note], watch sip:bob@$domain," >&2
+echo "msg sip:bob@$domain hello, call sip:echo@$domain, hangup, buddies, quit." >&2
+HALO_PASSWORD="${HALO_PASSWORD:-$user-secret}" "$bin/halo" --server "http://$http" \
+    --registrar "sip:$sip" --user "$user" --password-env HALO_PASSWORD --data "$data/$user"

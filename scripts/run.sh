@@ -34,4 +34,4 @@ fi
 echo "Signed in as $user. Commands: status available|away|busy|dnd [note], watch sip:bob@$domain," >&2
 echo "msg sip:bob@$domain hello, call sip:echo@$domain, hangup, buddies, quit." >&2
 HALO_PASSWORD="${HALO_PASSWORD:-$user-secret}" "$bin/halo" --server "http://$http" \
-    --registrar "sip:$sip" --user "$user" --password-env HALO_PASSWORD --data "$data/$user"
+    --user "$user" --password-env HALO_PASSWORD --data "$data/$user"

@@ -41,7 +41,19 @@ pub(crate) async fn run(
     demo: bool,
     sip: Option<SocketAddr>,
 ) -> anyhow::Result<()> {
-    let Settings { users, http, tls } = settings;
+    let Settings {
+        mut users,
+        http,
+        tls,
+    } = settings;
+    // Clients learn where to REGISTER from the login answer; a concrete bound address is more
+    // use to them than `sip:DOMAIN`, which nothing may resolve. A wildcard bind says nothing.
+    if let Some(addr) = sip.filter(|a| !a.ip().is_unspecified()) {
+        users
+            .sip
+            .registrar
+            .get_or_insert_with(|| format!("sip:{addr}"));
+    }
     // Opening may generate the first RSA key, which takes a moment: keep it off the runtime.
     let state = tokio::task::spawn_blocking(move || AppState::open(users, Arc::new(SystemClock)))
         .await?

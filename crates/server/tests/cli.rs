@@ -72,10 +72,15 @@ async fn user_added_by_the_cli_signs_in_to_the_served_api() {
         "{listing}"
     );
 
+    let sip_port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .expect("a free port")
+        .port();
+    let sip = format!("127.0.0.1:{sip_port}");
     let mut child = Command::new(BIN)
         .arg("--config")
         .arg(&config)
-        .args(["serve", "--http", "127.0.0.1:0", "--demo"])
+        .args(["serve", "--http", "127.0.0.1:0", "--demo", "--sip", &sip])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -103,6 +108,8 @@ async fn user_added_by_the_cli_signs_in_to_the_served_api() {
     assert_eq!(response.status(), 200);
     let tokens: Value = response.json().await.expect("json");
     assert_eq!(tokens["sip"]["domain"], "example.test");
+    // The bound SIP address is advertised, so a client needs nothing but the HTTP URL.
+    assert_eq!(tokens["sip"]["registrar"], format!("sip:{sip}"));
     assert_eq!(
         login("alice", "wrong-pass-1").await.expect("sent").status(),
         401

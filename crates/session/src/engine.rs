@@ -125,6 +125,57 @@ mod tests {
     }
 
     #[test]
+    fn message_lifecycle_waits_for_registration_and_retries() {
+        let t = Table::builtin();
+        let m = t.initial(crate::table::Role::Message);
+        assert_eq!(m, State::MessageQueued);
+        let offline = Facts::default();
+        let online = Facts::default().with(Guard::IsRegistered);
+        let s = step(&t, m, &Event::SendMessage, &offline).unwrap();
+        assert_eq!((s.next, s.actions), (State::MessageQueued, &[][..]));
+        assert_eq!(s.effects, &[Effect::ReportMessageStatus]);
+        let s = step(&t, m, &Event::FlushOutbox, &online).unwrap();
+        assert_eq!(s.next, State::MessageSending);
+        assert_eq!(s.actions[0], Action::SendMessageRequest);
+        let auth = online.with(Guard::HasAuthentication);
+        let s = step(&t, State::MessageSending, &Event::AuthChallenge, &auth).unwrap();
+        assert_eq!(
+            (s.next, s.actions),
+            (State::MessageSending, &[Action::AnswerChallenge][..])
+        );
+        let retry = online.with(Guard::CanRetry);
+        let s = step(&t, State::MessageSending, &Event::DeliveryFailure, &retry).unwrap();
+        assert_eq!(s.next, State::MessageQueued);
+        assert!(s.actions.contains(&Action::ScheduleRetry));
+        for (event, end) in [
+            (Event::DeliveryConfirmed, State::MessageDelivered),
+            (Event::DeliveryDeferred, State::MessageStored),
+            (Event::DeliveryFailure, State::MessageFailed),
+            (Event::AuthChallenge, State::MessageFailed),
+        ] {
+            let s = step(&t, State::MessageSending, &event, &online).unwrap();
+            assert_eq!(s.next, end, "{event}");
+            assert_eq!(s.actions, &[Action::RecordDelivery], "{event}");
+            assert!(t.state(end).unwrap().terminal);
+        }
+    }
+
+    #[test]
+    fn invite_challenge_is_answered_or_ends_the_call() {
+        let t = Table::builtin();
+        let auth = Facts::default().with(Guard::HasAuthentication);
+        for state in [State::Calling, State::Ringing, State::EarlyMedia] {
+            let s = step(&t, state, &Event::AuthChallenge, &auth).unwrap();
+            assert_eq!((s.next, s.actions), (state, &[Action::AnswerChallenge][..]));
+            let s = step(&t, state, &Event::AuthChallenge, &Facts::default()).unwrap();
+            assert_eq!(
+                (s.next, s.effects),
+                (State::Ended, &[Effect::ReportEnded][..])
+            );
+        }
+    }
+
+    #[test]
     fn unknown_pairs_are_no_transition() {
         let t = Table::builtin();
         let err = step(&t, State::Ended, &Event::Hangup, &Facts::default()).unwrap_err();

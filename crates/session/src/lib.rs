@@ -34,8 +34,8 @@ mod table;
 mod timers;
 
 pub use coordinator::{
-    parse_status, status_word, Buddy, CallId, CallState, Config, Coordinator, LoginError,
-    PhoneEvent, Server, StartError, Stopped, WatchState,
+    parse_status, status_word, ApiError, Buddy, CallId, CallState, Config, Coordinator, LoginError,
+    PhoneEvent, Server, StartError, Stopped, WatchState, WatcherState,
 };
 pub use media::{MediaAdapter, NullMedia};
 pub use store::{Delivery, StoreError};
@@ -46,4 +46,4 @@ pub use table::{
     Action, Diagram, Effect, Event, Guard, GuardTerm, NameKind, Problem, Role, State, StateInfo,
     Table, TableError, Transition, BUILTIN,
 };
-pub use timers::{AccountTimers, Due, TimerConfig};
+pub use timers::{AccountTimers, Deadlines, Due, TimerConfig};

@@ -1,5 +1,6 @@
 //! The account's deadlines as a sans-IO machine: registration refresh, retry with backoff,
-//! keep-alive ping and its overdue answer, and token refresh. Time comes in as `Instant`
+//! keep-alive ping and its overdue answer, token refresh, the outbox's retry and the quit
+//! deadline; [`Deadlines`] keeps one per buddy for subscription retries. Time comes in as `Instant`
 //! arguments; the Coordinator's task only sleeps until [`AccountTimers::poll_timeout`] and
 //! hands each [`Due`] to the state table, so every timer is tested in virtual time.
 //!
@@ -36,14 +37,20 @@ pub enum Due {
     PingUnanswered,
     /// Renew the access token before it expires.
     RefreshToken,
+    /// Try the queued chat messages again (table: `FlushOutbox`).
+    RetryOutbox,
+    /// `quit` waited long enough for the server's answers: stop anyway.
+    Quit,
 }
 
-const ALL: [Due; 5] = [
+const ALL: [Due; 7] = [
     Due::RefreshRegistration,
     Due::RetryRegistration,
     Due::Ping,
     Due::PingUnanswered,
     Due::RefreshToken,
+    Due::RetryOutbox,
+    Due::Quit,
 ];
 
 /// The durations the machine works with.
@@ -72,8 +79,11 @@ impl Default for TimerConfig {
 pub struct AccountTimers {
     config: TimerConfig,
     backoff: Backoff,
+    /// The outbox's own backoff: a message refused by a busy peer must not slow down
+    /// re-registering, nor the other way round.
+    outbox: Backoff,
     /// Indexed by `Due as usize`.
-    deadlines: [Option<Instant>; 5],
+    deadlines: [Option<Instant>; 7],
 }
 
 impl AccountTimers {
@@ -81,8 +91,9 @@ impl AccountTimers {
     pub fn new(config: TimerConfig, seed: u64) -> AccountTimers {
         AccountTimers {
             backoff: Backoff::new(config.retry_base, config.retry_max, seed),
+            outbox: Backoff::new(config.retry_base, config.retry_max, seed ^ 1),
             config,
-            deadlines: [None; 5],
+            deadlines: [None; 7],
         }
     }
 
@@ -164,6 +175,26 @@ impl AccountTimers {
         self.set(Due::RefreshToken, Some(now + delay));
     }
 
+    /// A message failed in a way worth retrying: flush the outbox after the outbox backoff's
+    /// next delay, unless a retry is already due sooner (one timer serves every message).
+    pub fn outbox_failed(&mut self, now: Instant) {
+        if self.deadlines[Due::RetryOutbox as usize].is_none() {
+            let delay = self.outbox.next_delay();
+            self.set(Due::RetryOutbox, Some(now + delay));
+        }
+    }
+
+    /// Registered again and the outbox flushed: its next failure waits `retry_base` again.
+    pub fn outbox_flushed(&mut self) {
+        self.outbox.reset();
+        self.set(Due::RetryOutbox, None);
+    }
+
+    /// `quit` was asked for: stop at `now + grace` even if the server never answers.
+    pub fn quit(&mut self, now: Instant, grace: Duration) {
+        self.set(Due::Quit, Some(now + grace));
+    }
+
     /// The earliest deadline.
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.deadlines.iter().flatten().min().copied()
@@ -179,6 +210,50 @@ impl AccountTimers {
             .min_by_key(|d| self.deadlines[*d as usize])?;
         self.set(due, None);
         Some(due)
+    }
+}
+
+/// One deadline per key (a buddy's subscription retry), with the same contract as
+/// [`AccountTimers`]: `poll_timeout` is the earliest, `poll_due` hands out what is due.
+#[derive(Debug, Clone)]
+pub struct Deadlines<K> {
+    at: std::collections::BTreeMap<K, Instant>,
+}
+
+impl<K> Default for Deadlines<K> {
+    fn default() -> Self {
+        Deadlines {
+            at: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+impl<K: Ord + Clone> Deadlines<K> {
+    /// Replaces `key`'s deadline.
+    pub fn set(&mut self, key: K, at: Instant) {
+        self.at.insert(key, at);
+    }
+
+    /// Forgets `key`'s deadline.
+    pub fn cancel(&mut self, key: &K) {
+        self.at.remove(key);
+    }
+
+    /// The earliest deadline.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.at.values().min().copied()
+    }
+
+    /// The key whose deadline is earliest and at or before `now`, cleared.
+    pub fn poll_due(&mut self, now: Instant) -> Option<K> {
+        let key = self
+            .at
+            .iter()
+            .filter(|(_, t)| **t <= now)
+            .min_by_key(|(_, t)| **t)
+            .map(|(k, _)| k.clone())?;
+        self.at.remove(&key);
+        Some(key)
     }
 }
 

@@ -136,7 +136,7 @@ impl Core {
         self.send_invite_with(id, Vec::new());
     }
 
-    fn send_invite_with(&mut self, id: CallId, answers: Vec<sip::auth::Answer>) {
+    pub(super) fn send_invite_with(&mut self, id: CallId, answers: Vec<sip::auth::Answer>) {
         let contact = self.contact.to_string();
         let from = {
             let Some(c) = self.calls.get(&id) else { return };
@@ -194,11 +194,14 @@ impl Core {
             }
         };
         if resp.status == 401 || resp.status == 407 {
+            // The table decides: answer (`AnswerChallenge`) or end the call.
             let invite = self.calls.get(&id).and_then(|c| c.invite.clone());
-            if let Some(answers) = invite.and_then(|i| self.challenge_answers(&resp, &i)) {
-                self.send_invite_with(id, answers);
-                return;
-            }
+            let answers = invite.and_then(|i| self.challenge_answers(&resp, &i));
+            ctx.auth_ok = answers.is_some();
+            ctx.answers = answers.unwrap_or_default();
+            ctx.failure = Some((resp.status, resp.reason.clone()));
+            self.push_ctx(Target::Call(id), Event::AuthChallenge, ctx);
+            return;
         }
         let update = self
             .calls

@@ -20,12 +20,14 @@ use tokio::time::sleep_until;
 
 use super::calls::Call;
 use super::login::{self, Tokens};
+use super::outbox::OutMessage;
+use super::rest::{Api, ApiError};
 use super::{CallId, Command, Config, PhoneEvent, Server, StartError};
 use crate::media::MediaAdapter;
 use crate::schedule::Backoff;
 use crate::store::Store;
 use crate::table::{Event, State, Table};
-use crate::timers::{AccountTimers, Due, TimerConfig};
+use crate::timers::{AccountTimers, Deadlines, Due, TimerConfig};
 
 /// Which machine instance an event is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +36,8 @@ pub(super) enum Target {
     Publication,
     Subscription(String),
     Call(CallId),
+    /// An outgoing chat message, by id.
+    Message(String),
     Inbound,
 }
 
@@ -67,15 +71,8 @@ pub(super) struct Ctx {
     pub(super) sub_found: Option<String>,
     pub(super) known_dialog: bool,
     pub(super) view: Option<presence::View>,
-}
-
-/// A deadline the driver keeps (the sip machines keep their own).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-/// The account's own deadlines live in [`AccountTimers`].
-pub(super) enum TimerKey {
-    SubRetry(String),
-    Outbox,
-    QuitDeadline,
+    /// A `presence.winfo` NOTIFY's document.
+    pub(super) watchers: Option<presence::WatcherInfo>,
 }
 
 /// Something to do on the network once the current input is handled.
@@ -91,6 +88,14 @@ pub(super) enum Internal {
     Txn(Owner, TxnUpdate),
     Invite(CallId, TxnId),
     Tokens(Result<Tokens, login::LoginError>),
+    Rest(RestDone),
+}
+
+/// A finished call to halo-server's buddy API; the local state follows only on success.
+pub(super) enum RestDone {
+    BuddyAdded(String, Option<String>, Result<(), ApiError>),
+    BuddyRemoved(String, Result<(), ApiError>),
+    Decided(String, Result<(), ApiError>),
 }
 
 pub(super) struct Buddy {
@@ -100,6 +105,9 @@ pub(super) struct Buddy {
     pub(super) name: Option<String>,
     /// On the buddy list (as opposed to watched ad hoc).
     pub(super) listed: bool,
+    /// Our own watcher list (`presence.winfo`) rather than a buddy's presence: the same
+    /// subscription lifecycle, another package.
+    pub(super) winfo: bool,
 }
 
 pub(super) struct Core {
@@ -124,10 +132,13 @@ pub(super) struct Core {
     pub(super) publication: Option<Publication>,
     pub(super) own: (Status, Option<String>),
     pub(super) buddies: BTreeMap<String, Buddy>,
+    /// The watchers last reported, to report only changes.
+    pub(super) watchers: BTreeMap<String, presence::WatcherStatus>,
     pub(super) calls: BTreeMap<CallId, Call>,
     pub(super) next_call: u32,
-    pub(super) outbox: Backoff,
-    pub(super) timers: HashMap<TimerKey, Instant>,
+    pub(super) messages: BTreeMap<String, OutMessage>,
+    /// Subscription retries, by buddy AOR; the sip machines keep their own deadlines.
+    pub(super) sub_retries: Deadlines<String>,
     pub(super) account: AccountTimers,
     pub(super) out: Vec<Out>,
     pub(super) queue: VecDeque<(Target, Event, Ctx)>,
@@ -171,6 +182,7 @@ impl Core {
         events: broadcast::Sender<PhoneEvent>,
     ) -> Result<Core, StartError> {
         let mut auth = Authenticator::new(config.user.clone(), config.password.clone());
+        let mut remote_buddies = None;
         let (remote_addr, domain, http) = match &config.server {
             Server::Standard { registrar, domain } => (*registrar, domain.clone(), None),
             Server::Halo {
@@ -184,6 +196,12 @@ impl Core {
                     .or_else(|| registrar_addr(&tokens.sip.registrar))
                     .ok_or_else(|| StartError::Registrar(tokens.sip.registrar.clone()))?;
                 auth.set_bearer_token(BearerToken::new(tokens.access_token.clone()).ok());
+                let api = Api {
+                    client: client.clone(),
+                    base: base.clone(),
+                    token: tokens.access_token.clone(),
+                };
+                remote_buddies = Some(api.buddies().await?);
                 (
                     registrar,
                     tokens.sip.domain.clone(),
@@ -244,7 +262,6 @@ impl Core {
             events,
             internal_tx,
             internal_rx,
-            outbox: Backoff::new(config.retry_base, config.retry_max, seed ^ 1),
             rng,
             store,
             media: config.media,
@@ -261,9 +278,11 @@ impl Core {
             publication: None,
             own: (Status::Available, None),
             buddies: BTreeMap::new(),
+            watchers: BTreeMap::new(),
             calls: BTreeMap::new(),
             next_call: 1,
-            timers: HashMap::new(),
+            messages: BTreeMap::new(),
+            sub_retries: Deadlines::default(),
             account: AccountTimers::new(
                 TimerConfig {
                     keepalive: config.keepalive,
@@ -279,7 +298,12 @@ impl Core {
             challenges: HashMap::new(),
         };
         core.schedule_token_refresh();
-        core.load_buddies();
+        match remote_buddies {
+            Some(list) => core.adopt_buddies(list),
+            None => core.load_buddies(),
+        }
+        core.watch_watchers();
+        core.load_outbox();
         Ok(core)
     }
 
@@ -336,7 +360,7 @@ impl Core {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        let mut next = self.timers.values().min().copied();
+        let mut next = self.sub_retries.poll_timeout();
         if let Some(t) = self.account.poll_timeout() {
             next = Some(next.map_or(t, |n| n.min(t)));
         }
@@ -359,15 +383,8 @@ impl Core {
     }
 
     fn deadlines(&mut self, now: Instant) {
-        let due: Vec<TimerKey> = self
-            .timers
-            .iter()
-            .filter(|(_, &t)| t <= now)
-            .map(|(k, _)| k.clone())
-            .collect();
-        for key in due {
-            self.timers.remove(&key);
-            self.timer(key);
+        while let Some(aor) = self.sub_retries.poll_due(now) {
+            self.push(Target::Subscription(aor), Event::RetryTimer);
         }
         while let Some(due) = self.account.poll_due(now) {
             self.account_due(due);
@@ -406,14 +423,8 @@ impl Core {
             Due::Ping => self.keepalive(),
             Due::PingUnanswered => self.keepalive_lost(),
             Due::RefreshToken => self.refresh_token(),
-        }
-    }
-
-    fn timer(&mut self, key: TimerKey) {
-        match key {
-            TimerKey::SubRetry(aor) => self.push(Target::Subscription(aor), Event::RetryTimer),
-            TimerKey::Outbox => self.flush_outbox(),
-            TimerKey::QuitDeadline => {
+            Due::RetryOutbox => self.flush_outbox(),
+            Due::Quit => {
                 if let Some(done) = self.quitting.take() {
                     let _ = done.send(());
                 }
@@ -452,6 +463,7 @@ impl Core {
                 }
             }
             Internal::Tokens(result) => self.tokens(result),
+            Internal::Rest(done) => self.rest_done(done),
         }
     }
 
@@ -559,6 +571,8 @@ impl Core {
             Command::BuddyAdd(uri, name) => self.buddy_add(&uri, name),
             Command::BuddyRemove(uri) => self.buddy_remove(&uri),
             Command::Buddies => self.report_buddies(),
+            Command::Allow(uri) => self.decide_watcher(&uri, true),
+            Command::Block(uri) => self.decide_watcher(&uri, false),
             Command::SendMessage(to, text, reply) => {
                 let id = self.send_message(&to, &text);
                 let _ = reply.send(id);
@@ -586,10 +600,8 @@ impl Core {
             Command::Quit(done) => {
                 self.sign_out();
                 self.quitting = Some(done);
-                self.timers.insert(
-                    TimerKey::QuitDeadline,
-                    Instant::now() + std::time::Duration::from_secs(4),
-                );
+                self.account
+                    .quit(Instant::now(), std::time::Duration::from_secs(4));
             }
         }
     }

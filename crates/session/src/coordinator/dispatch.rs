@@ -13,6 +13,7 @@ impl Core {
             Target::Publication => Some(self.pub_state),
             Target::Subscription(aor) => self.buddies.get(aor).map(|b| b.state),
             Target::Call(id) => self.calls.get(id).map(|c| c.state),
+            Target::Message(id) => self.messages.get(id).map(|m| m.state),
             Target::Inbound => Some(self.inbound_state),
         }
     }
@@ -29,6 +30,11 @@ impl Core {
             Target::Call(id) => {
                 if let Some(c) = self.calls.get_mut(id) {
                     c.state = next;
+                }
+            }
+            Target::Message(id) => {
+                if let Some(m) = self.messages.get_mut(id) {
+                    m.state = next;
                 }
             }
             Target::Inbound => self.inbound_state = next,
@@ -74,10 +80,13 @@ impl Core {
         for effect in effects {
             self.report(&target, effect, &ctx);
         }
-        if let Target::Call(id) = target {
-            if next == State::Ended {
-                self.end_call(id);
+        let terminal = self.table.state(next).is_some_and(|s| s.terminal);
+        match target {
+            Target::Call(id) if terminal => self.end_call(id),
+            Target::Message(id) if terminal => {
+                self.messages.remove(&id);
             }
+            _ => {}
         }
     }
 
@@ -90,6 +99,16 @@ impl Core {
             Target::Subscription(aor) => Some(aor.clone()),
             _ => None,
         };
+        if let Target::Message(id) = target {
+            match action {
+                Action::SendMessageRequest => self.send_message_request(id, Vec::new()),
+                Action::AnswerChallenge => self.send_message_request(id, ctx.answers.clone()),
+                Action::RecordDelivery => self.record_delivery(id),
+                Action::ScheduleRetry => self.schedule_outbox_retry(),
+                action => tracing::error!(%action, "the table names an action for the wrong role"),
+            }
+            return;
+        }
         match (action, call, aor) {
             (Action::SendRegister, ..) => self.send_register(self.reg.expires, Vec::new()),
             (Action::SendUnregister, ..) => self.send_register(0, Vec::new()),
@@ -145,6 +164,13 @@ impl Core {
     }
 
     fn report(&mut self, target: &Target, effect: Effect, ctx: &Ctx) {
+        if self.is_winfo(target) {
+            // Our own watcher list: only its documents are news to the user.
+            if effect == Effect::ReportPresence {
+                self.report_watchers(ctx);
+            }
+            return;
+        }
         let failure = || ctx.failure.clone().unwrap_or((0, String::new()));
         let event = match (effect, target) {
             (Effect::ReportRegistered, _) => PhoneEvent::Registered {
@@ -189,6 +215,10 @@ impl Core {
                 uri: aor.clone(),
                 state: WatchState::Pending,
             },
+            (Effect::ReportMessageStatus, Target::Message(id)) => {
+                self.report_message(id);
+                return;
+            }
             (Effect::ReportPublishFailed, _) => PhoneEvent::Error {
                 message: format!("publishing presence failed: {:?}", ctx.failure),
             },

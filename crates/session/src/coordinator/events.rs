@@ -51,6 +51,18 @@ pub enum PhoneEvent {
         /// See above.
         state: WatchState,
     },
+    /// Someone watches (or asks to watch) our presence, from the server's watcher list
+    /// (RFC 3857 `presence.winfo`); sent when a watcher's state changes.
+    Watcher {
+        /// The watcher's address of record.
+        uri: String,
+        /// `pending` asks for `allow` or `block`.
+        state: WatcherState,
+        /// Set when allow/block cannot be done from the phone (standard SIP servers keep
+        /// authorization to themselves).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     /// The buddy list.
     Buddies {
         /// Every buddy, in the order added.
@@ -115,6 +127,31 @@ pub enum WatchState {
     Retrying,
     /// Over, not retried.
     Ended,
+}
+
+/// See [`PhoneEvent::Watcher`] (RFC 3857 §3.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WatcherState {
+    /// Waiting for our decision.
+    Pending,
+    /// Allowed: sees our presence.
+    Active,
+    /// Was pending and gave up; the server remembers the attempt.
+    Waiting,
+    /// Blocked, or gone.
+    Terminated,
+}
+
+impl From<presence::WatcherStatus> for WatcherState {
+    fn from(s: presence::WatcherStatus) -> WatcherState {
+        match s {
+            presence::WatcherStatus::Pending => WatcherState::Pending,
+            presence::WatcherStatus::Active => WatcherState::Active,
+            presence::WatcherStatus::Waiting => WatcherState::Waiting,
+            presence::WatcherStatus::Terminated => WatcherState::Terminated,
+        }
+    }
 }
 
 /// See [`PhoneEvent::Call`].

@@ -2,14 +2,17 @@
 //! and the chat store; the cheap-clone handle sends it commands and hands out the event
 //! stream. Everything the desktop shell and the `halo` CLI do goes through here.
 
+mod buddies;
 mod calls;
 mod chat;
 mod core;
 mod dispatch;
 mod events;
 mod login;
+mod outbox;
 mod presence_usage;
 mod registration;
+mod rest;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -19,8 +22,9 @@ use presence::Status;
 use sip::transport::TransportKind;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-pub use events::{Buddy, CallState, PhoneEvent, WatchState};
+pub use events::{Buddy, CallState, PhoneEvent, WatchState, WatcherState};
 pub use login::LoginError;
+pub use rest::ApiError;
 
 use crate::media::MediaAdapter;
 use crate::store::StoreError;
@@ -123,6 +127,9 @@ pub enum StartError {
     /// The chat store could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// halo-server's buddy list could not be read.
+    #[error("cannot read the buddy list: {0}")]
+    Buddies(#[from] ApiError),
     /// The server's registrar address is not usable.
     #[error("the server gave an unusable registrar address `{0}`")]
     Registrar(String),
@@ -144,6 +151,8 @@ pub(crate) enum Command {
     BuddyAdd(String, Option<String>),
     BuddyRemove(String),
     Buddies,
+    Allow(String),
+    Block(String),
     SendMessage(String, String, oneshot::Sender<String>),
     Call(String, oneshot::Sender<CallId>),
     Answer(Option<CallId>),
@@ -208,7 +217,8 @@ impl Coordinator {
         self.send(Command::Unwatch(uri.to_owned()))
     }
 
-    /// Adds a buddy (kept in the data directory) and watches them.
+    /// Adds a buddy and watches them. The list lives on halo-server when signed in there
+    /// (every device sees it), else in the data directory.
     pub fn add_buddy(&self, uri: &str, name: Option<String>) -> Result<(), Stopped> {
         self.send(Command::BuddyAdd(uri.to_owned(), name))
     }
@@ -221,6 +231,17 @@ impl Coordinator {
     /// Asks for a [`PhoneEvent::Buddies`].
     pub fn list_buddies(&self) -> Result<(), Stopped> {
         self.send(Command::Buddies)
+    }
+
+    /// Lets a (pending) watcher see our presence. Only halo-server takes this from a phone;
+    /// elsewhere an error says the server manages authorization.
+    pub fn allow_watcher(&self, uri: &str) -> Result<(), Stopped> {
+        self.send(Command::Allow(uri.to_owned()))
+    }
+
+    /// Refuses a watcher; their subscription is terminated (halo-server only, as above).
+    pub fn block_watcher(&self, uri: &str) -> Result<(), Stopped> {
+        self.send(Command::Block(uri.to_owned()))
     }
 
     /// Queues a chat message and returns its id; [`PhoneEvent::MessageStatus`] follows it.

@@ -4,13 +4,12 @@
 use std::time::{Duration, Instant};
 
 use net::TxnUpdate;
-use presence::{Document, Status};
-use sip::event::{SubEvent, Subscription, SubscriptionConfig, PRESENCE};
+use presence::{Document, Status, WatcherInfo};
+use sip::event::{SubEvent, Subscription, SubscriptionConfig, PRESENCE, PRESENCE_WINFO};
 use sip::msg::{SipMessage, SubState, Uri};
 use sip::publication::{PubEvent, Publication, PublicationConfig};
 
-use super::core::{Buddy, Core, Ctx, Out, Owner, Target, TimerKey};
-use super::PhoneEvent;
+use super::core::{Buddy, Core, Ctx, Out, Owner, Target};
 use crate::schedule::Backoff;
 use crate::table::{Event, Role};
 
@@ -160,21 +159,28 @@ impl Core {
             self.error(format!("not a SIP address: {uri}"));
             return;
         };
-        let seed = rand::RngCore::next_u64(&mut self.rng);
-        let initial = self.table.initial(Role::Subscription);
-        let (base, max) = (self.cfg.retry_base, self.cfg.retry_max);
-        let b = self.buddies.entry(aor.clone()).or_insert_with(|| Buddy {
-            state: initial,
-            sub: None,
-            backoff: Backoff::new(base, max, seed),
-            name: None,
-            listed: false,
-        });
+        let b = self.subscription_entry(aor.clone(), false);
         b.listed |= listed;
         if name.is_some() {
             b.name = name;
         }
         self.push(Target::Subscription(aor), Event::SubscribePresence);
+    }
+
+    /// The machine for `key` (a buddy's AOR, or [`super::buddies::WINFO_KEY`]), created in the role's
+    /// initial state.
+    pub(super) fn subscription_entry(&mut self, key: String, winfo: bool) -> &mut Buddy {
+        let seed = rand::RngCore::next_u64(&mut self.rng);
+        let initial = self.table.initial(Role::Subscription);
+        let (base, max) = (self.cfg.retry_base, self.cfg.retry_max);
+        self.buddies.entry(key).or_insert_with(|| Buddy {
+            state: initial,
+            sub: None,
+            backoff: Backoff::new(base, max, seed),
+            name: None,
+            listed: false,
+            winfo,
+        })
     }
 
     pub(super) fn unwatch(&mut self, uri: &str) {
@@ -183,71 +189,21 @@ impl Core {
         }
     }
 
-    pub(super) fn buddy_add(&mut self, uri: &str, name: Option<String>) {
-        let Some(aor) = self.canonical(uri) else {
-            self.error(format!("not a SIP address: {uri}"));
-            return;
-        };
-        if let Err(e) = self.store.add_buddy(&aor, name.as_deref()) {
-            self.error(e.to_string());
-        }
-        self.watch(&aor, true, name);
-        self.report_buddies();
-    }
-
-    pub(super) fn buddy_remove(&mut self, uri: &str) {
-        let Some(aor) = self.canonical(uri) else {
-            return;
-        };
-        if let Err(e) = self.store.remove_buddy(&aor) {
-            self.error(e.to_string());
-        }
-        if let Some(b) = self.buddies.get_mut(&aor) {
-            b.listed = false;
-        }
-        self.unwatch(&aor);
-        self.report_buddies();
-    }
-
-    pub(super) fn load_buddies(&mut self) {
-        match self.store.buddies() {
-            Ok(list) => {
-                for (aor, name) in list {
-                    self.watch(&aor, true, name);
-                }
-                // Nothing is registered yet: these events only create the machines.
-                self.queue.clear();
-            }
-            Err(e) => self.error(e.to_string()),
-        }
-    }
-
-    pub(super) fn report_buddies(&self) {
-        let list = self
-            .buddies
-            .iter()
-            .filter(|(_, b)| b.listed)
-            .map(|(uri, b)| super::Buddy {
-                uri: uri.clone(),
-                name: b.name.clone(),
-            })
-            .collect();
-        self.emit(PhoneEvent::Buddies { list });
-    }
-
     pub(super) fn send_subscribe(&mut self, aor: &str) {
-        let Ok(target) = Uri::parse(aor) else {
-            return;
+        let winfo = self.buddies.get(aor).is_some_and(|b| b.winfo);
+        let (target, package) = if winfo {
+            (self.aor.clone(), PRESENCE_WINFO)
+        } else {
+            let Ok(target) = Uri::parse(aor) else {
+                return;
+            };
+            (target, PRESENCE)
         };
         let now = Instant::now();
         let tag = self.new_tag();
         let call_id = self.new_call_id();
-        let mut config = SubscriptionConfig::new(
-            target,
-            self.local_from(&tag),
-            self.contact.clone(),
-            PRESENCE,
-        );
+        let mut config =
+            SubscriptionConfig::new(target, self.local_from(&tag), self.contact.clone(), package);
         config.expires = self.cfg.presence_expires;
         let mut sub = Subscription::new(config, call_id, now);
         sub.subscribe(now);
@@ -285,12 +241,11 @@ impl Core {
             .backoff
             .next_delay()
             .max(ctx.retry_after.unwrap_or(Duration::ZERO));
-        self.timers
-            .insert(TimerKey::SubRetry(aor.to_owned()), Instant::now() + delay);
+        self.sub_retries.set(aor.to_owned(), Instant::now() + delay);
     }
 
     pub(super) fn cancel_sub_retry(&mut self, aor: &str) {
-        self.timers.remove(&TimerKey::SubRetry(aor.to_owned()));
+        self.sub_retries.cancel(&aor.to_owned());
     }
 
     /// Sends what the subscription wants sent (answering `notify_txn` if a NOTIFY came) and
@@ -300,7 +255,11 @@ impl Core {
         aor: &str,
         notify_txn: Option<sip::endpoint::TxnId>,
     ) {
-        let Some(sub) = self.buddies.get_mut(aor).and_then(|b| b.sub.as_mut()) else {
+        let Some(b) = self.buddies.get_mut(aor) else {
+            return;
+        };
+        let winfo = b.winfo;
+        let Some(sub) = b.sub.as_mut() else {
             return;
         };
         let mut requests = Vec::new();
@@ -334,6 +293,10 @@ impl Core {
                     state: SubState::Terminated,
                     ..
                 } => continue,
+                SubEvent::Notified { body, .. } if winfo => {
+                    ctx.watchers = WatcherInfo::parse(&body).ok();
+                    Event::PresenceNotify
+                }
                 SubEvent::Notified { body, .. } => {
                     // An active NOTIFY without a document: the presentity publishes nothing,
                     // which a watcher shows as offline.

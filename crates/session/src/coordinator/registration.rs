@@ -81,7 +81,9 @@ impl Core {
                 }
                 self.drain_subscription(aor, None);
             }
-            Target::Call(_) | Target::Inbound => {}
+            Target::Call(id) => self.send_invite_with(*id, ctx.answers.clone()),
+            // Messages resend from their own action (see `dispatch`); nothing else is challenged.
+            Target::Message(_) | Target::Inbound => {}
         }
     }
 
@@ -177,7 +179,7 @@ impl Core {
         for aor in aors {
             self.push(Target::Subscription(aor), Event::SubscribePresence);
         }
-        self.outbox.reset();
+        self.account.outbox_flushed();
         self.flush_outbox();
     }
 

@@ -45,7 +45,7 @@ macro_rules! names {
 names! {
     /// Which lifecycle a state machine instance follows: one per account (registration,
     /// publication, inbound), one per buddy (subscription), one per call.
-    Role { Registration, Publication, Subscription, Call, Inbound }
+    Role { Registration, Publication, Subscription, Call, Message, Inbound }
 }
 
 names! {
@@ -57,6 +57,7 @@ names! {
         Unsubscribed, Subscribing, SubscriptionPending, Subscribed, Unsubscribing,
         SubscriptionRetrying,
         Idle, Calling, Ringing, EarlyMedia, Incoming, Active, Held, Ending, Ended,
+        MessageQueued, MessageSending, MessageDelivered, MessageStored, MessageFailed,
         Listening,
     }
 }
@@ -73,6 +74,7 @@ names! {
         MakeCall, IncomingCall, RemoteRinging, RemoteEarly, CallAnswered, CallFailed, Accept,
         Reject, Hangup, RemoteHangup, RemoteCancelled, Hold, Resume, RemoteReinvite,
         ReinviteFailed, ByeAnswered,
+        SendMessage, FlushOutbox, DeliveryConfirmed, DeliveryDeferred, DeliveryFailure,
         DialogREGISTER, DialogSUBSCRIBE, DialogNOTIFY, DialogPUBLISH, DialogMESSAGE,
         DialogOPTIONS, DialogINFO, DialogUPDATE,
     }
@@ -108,6 +110,7 @@ names! {
         SendInvite, SendCancel, SendAck, SendByeAfterAck, SendRinging, SendAnswer,
         SendDndReject, SendReject, AnswerCancelled, SendBye, AnswerBye, SendHold, SendResume, AnswerReinvite,
         EnterCallPresence, LeaveCallPresence,
+        SendMessageRequest, RecordDelivery,
         AcceptMessage, AnswerOptions, AnswerInfo, RejectNotAllowed, RejectNoDialog,
         RouteNotify,
     }
@@ -119,6 +122,6 @@ names! {
         ReportRegistered, ReportRegistrationFailed, ReportRegistrationLost, ReportUnregistered,
         ReportPresence, ReportPresenceLost, ReportWatchPending, ReportPublishFailed,
         ReportCalling, ReportRinging, ReportEarly, ReportIncoming, ReportActive, ReportHeld,
-        ReportEnded,
+        ReportEnded, ReportMessageStatus,
     }
 }

@@ -88,6 +88,7 @@ impl Harness {
                 }
             }
             Due::RefreshToken => self.sent.push((self.secs(), "token refresh")),
+            Due::RetryOutbox | Due::Quit => panic!("the registration role never sets {due:?}"),
         }
         due
     }
@@ -224,4 +225,74 @@ fn unregistering_cancels_refresh_and_pings() {
     h.fire(Event::Unregister, Facts::default());
     assert_eq!(h.state, State::Unregistering);
     assert_eq!(h.timers.poll_timeout(), None);
+}
+
+#[test]
+fn outbox_retry_backs_off_shares_one_timer_and_resets_on_flush() {
+    let config = TimerConfig {
+        retry_base: Duration::from_secs(2),
+        retry_max: Duration::from_secs(60),
+        ..TimerConfig::default()
+    };
+    let start = Instant::now();
+    let mut t = AccountTimers::new(config, 9);
+    t.outbox_failed(start);
+    let first = t.poll_timeout().expect("a retry");
+    // A second message failing meanwhile does not push the retry back.
+    t.outbox_failed(start + Duration::from_millis(500));
+    assert_eq!(t.poll_timeout(), Some(first));
+    assert!(first - start >= Duration::from_secs(1) && first - start <= Duration::from_secs(2));
+    assert_eq!(t.poll_due(first - Duration::from_millis(1)), None);
+    assert_eq!(t.poll_due(first), Some(Due::RetryOutbox));
+    t.outbox_failed(first);
+    let second = t.poll_timeout().unwrap() - first;
+    assert!(second >= Duration::from_secs(2) && second <= Duration::from_secs(4));
+    t.outbox_flushed();
+    assert_eq!(t.poll_timeout(), None);
+    t.outbox_failed(first);
+    assert!(t.poll_timeout().unwrap() - first <= Duration::from_secs(2));
+}
+
+#[test]
+fn quit_deadline_comes_due_after_the_grace() {
+    let start = Instant::now();
+    let mut t = AccountTimers::new(TimerConfig::default(), 1);
+    t.quit(start, Duration::from_secs(4));
+    assert_eq!(t.poll_due(start + Duration::from_secs(3)), None);
+    assert_eq!(t.poll_due(start + Duration::from_secs(4)), Some(Due::Quit));
+    assert_eq!(t.poll_timeout(), None);
+}
+
+/// The subscription role of the built-in table with per-buddy retry deadlines: a lost
+/// subscription is retried after its backoff, the other buddy's is not disturbed.
+#[test]
+fn subscription_retries_run_per_buddy_in_virtual_time() {
+    use crate::schedule::Backoff;
+    use crate::timers::Deadlines;
+    let table = Table::builtin();
+    let start = Instant::now();
+    let mut retries: Deadlines<&str> = Deadlines::default();
+    let mut backoff = Backoff::new(Duration::from_secs(2), Duration::from_secs(60), 3);
+    let mut state = State::Subscribing;
+    let retry = Facts::default().with(Guard::CanRetry);
+    let s = step(&table, state, &Event::SubscriptionTerminated, &retry).unwrap();
+    assert!(s.actions.contains(&Action::ScheduleRetry));
+    state = s.next;
+    retries.set("bob", start + backoff.next_delay());
+    retries.set("carol", start + Duration::from_secs(100));
+    let at = retries.poll_timeout().unwrap();
+    assert!(at - start <= Duration::from_secs(2));
+    assert_eq!(retries.poll_due(at - Duration::from_millis(1)), None);
+    assert_eq!(retries.poll_due(at), Some("bob"));
+    let s = step(
+        &table,
+        state,
+        &Event::RetryTimer,
+        &Facts::default().with(Guard::IsRegistered),
+    )
+    .unwrap();
+    assert_eq!(s.actions, &[Action::SendSubscribe]);
+    assert_eq!(s.next, State::Subscribing);
+    retries.cancel(&"carol");
+    assert_eq!(retries.poll_timeout(), None);
 }

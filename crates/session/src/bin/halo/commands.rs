@@ -53,11 +53,8 @@ pub(crate) async fn run(phone: &Coordinator, line: &str) -> Result<Flow, String>
             }
         }
         "buddies" => phone.list_buddies().map_err(stopped)?,
-        "allow" | "block" => {
-            return Err(format!(
-                "{word}: answering watchers is not supported yet (needs the server's authorization API)"
-            ))
-        }
+        "allow" => phone.allow_watcher(&arg("uri")?).map_err(stopped)?,
+        "block" => phone.block_watcher(&arg("uri")?).map_err(stopped)?,
         "msg" => {
             let (to, text) = rest
                 .split_once(char::is_whitespace)

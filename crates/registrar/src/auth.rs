@@ -93,10 +93,20 @@ impl Authenticator {
                         continue;
                     };
                     let method = req.method.to_string();
-                    match self
+                    let mut verdict = self
                         .digest
-                        .verify(&creds, &ha1, &method, &req.body, now_secs)
-                    {
+                        .verify(&creds, &ha1, &method, &req.body, now_secs);
+                    if matches!(verdict, Verdict::Denied(_)) {
+                        // Perhaps the password changed since the HA1 was cached.
+                        if let Some(fresh) = accounts.fresh_ha1(&creds.username, algorithm) {
+                            if fresh != ha1 {
+                                verdict = self
+                                    .digest
+                                    .verify(&creds, &fresh, &method, &req.body, now_secs);
+                            }
+                        }
+                    }
+                    match verdict {
                         Verdict::Authorized => return Authenticated::User(creds.username),
                         Verdict::Stale => stale = true,
                         Verdict::Denied(denial) => {

@@ -105,6 +105,8 @@ pub struct Registrar {
     /// Offline messages being delivered, per AOR: one at a time, so they arrive in order.
     pub(crate) delivering: HashMap<String, u64>,
     pub(crate) out: VecDeque<Output>,
+    /// When the store's queued binding changes are due to be written.
+    store_flush_at: Option<Instant>,
     rng: SmallRng,
     next_id: u64,
     /// `now` of construction and the Unix time it stands for: stored times are Unix seconds.
@@ -130,6 +132,7 @@ impl Registrar {
         now: Instant,
         unix_now: u64,
     ) -> Result<Registrar, StoreError> {
+        let mut store = store;
         let restored = store.bindings()?;
         let mut registrar = Registrar {
             auth: Authenticator::new(config.digest.clone(), &config.nonce_secret),
@@ -144,6 +147,7 @@ impl Registrar {
             pending: HashMap::new(),
             delivering: HashMap::new(),
             out: VecDeque::new(),
+            store_flush_at: None,
             rng: SmallRng::from_entropy(),
             next_id: 0,
             epoch: (now, unix_now),
@@ -157,10 +161,11 @@ impl Registrar {
                     let uri = sip::msg::NameAddr::parse(&key)
                         .map(|n| n.uri.to_string())
                         .unwrap_or(key);
-                    registrar.store.delete_binding(&aor, &uri)?;
+                    registrar.store.delete_binding(&aor, &uri);
                 }
             }
         }
+        registrar.store.flush()?;
         Ok(registrar)
     }
 
@@ -259,13 +264,15 @@ impl Registrar {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.advance(now);
         for (aor, gone) in self.location.expire(now) {
-            if let Err(e) = self.store.delete_binding(&aor, &gone.key()) {
-                tracing::warn!(error = %e, "forgetting an expired binding");
-            }
+            self.store.delete_binding(&aor, &gone.key());
+            self.store_changed();
             tracing::debug!(%aor, contact = %gone.key(), "binding expired");
             self.registration_changed(&aor);
         }
         self.presence_timeout(now);
+        if self.store_flush_at.is_some_and(|at| at <= now) {
+            self.flush_store();
+        }
     }
 
     pub fn poll_output(&mut self) -> Option<Output> {
@@ -273,10 +280,14 @@ impl Registrar {
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [self.location.next_expiry(), self.presence.next_deadline()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.location.next_expiry(),
+            self.presence.next_deadline(),
+            self.store_flush_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// The live bindings of `user`, highest q first.
@@ -285,6 +296,25 @@ impl Registrar {
     }
 
     // ---- helpers shared by the modules ----
+
+    /// A binding change was queued in the store: write it soon, with whatever else comes
+    /// in the meantime (see `store.rs`).
+    pub(crate) fn store_changed(&mut self) {
+        if self.store_flush_at.is_none() {
+            self.store_flush_at = Some(self.now + STORE_FLUSH_DELAY);
+        }
+    }
+
+    fn flush_store(&mut self) {
+        match self.store.flush() {
+            Ok(()) => self.store_flush_at = None,
+            Err(e) => {
+                // Kept queued; the location table still serves. Retry later, not in a loop.
+                tracing::warn!(error = %e, "writing bindings");
+                self.store_flush_at = Some(self.now + STORE_RETRY_DELAY);
+            }
+        }
+    }
 
     fn advance(&mut self, now: Instant) {
         self.now = self.now.max(now);
@@ -452,6 +482,21 @@ impl Registrar {
             transport,
             addr: SocketAddr::new(ip, uri.port.unwrap_or(5060)),
         })
+    }
+}
+
+/// How long binding changes wait to be written together: at thousands of REGISTERs a second
+/// this turns a commit per REGISTER into one per batch; a crash loses at most this window.
+const STORE_FLUSH_DELAY: Duration = Duration::from_millis(20);
+/// After a failed write (disk full, locked), the next try.
+const STORE_RETRY_DELAY: Duration = Duration::from_secs(1);
+
+/// A graceful stop drops the registrar: what is still queued reaches the disk.
+impl Drop for Registrar {
+    fn drop(&mut self) {
+        if let Err(e) = self.store.flush() {
+            tracing::warn!(error = %e, "writing bindings at shutdown");
+        }
     }
 }
 

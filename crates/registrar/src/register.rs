@@ -169,17 +169,15 @@ impl Registrar {
             call_id: b.call_id.clone(),
             cseq: b.cseq,
         };
-        if let Err(e) = self.store.put_binding(&b.key(), &stored) {
-            tracing::warn!(error = %e, "storing a binding");
-        }
+        self.store.put_binding(&b.key(), &stored);
+        self.store_changed();
         self.location.upsert(aor, b);
     }
 
     fn unbind(&mut self, aor: &str, key: &str) {
         self.location.remove(aor, key);
-        if let Err(e) = self.store.delete_binding(aor, key) {
-            tracing::warn!(error = %e, "forgetting a binding");
-        }
+        self.store.delete_binding(aor, key);
+        self.store_changed();
     }
 
     pub(crate) fn restore_binding(&self, s: StoredBinding) -> Option<Binding> {

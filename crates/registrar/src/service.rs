@@ -5,7 +5,7 @@
 //! task; awaiting them in the core's loop made every REGISTER wait for the previous one's
 //! response to be acknowledged, and a 1,000-watcher fan-out wait 1,000 round trips before the
 //! next request was read. So the core hands its outputs, in order, to an outbox task (see
-//! [`outbox`]) and goes straight back to reading.
+//! `outbox.rs`) and goes straight back to reading.
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -68,7 +68,7 @@ impl Service {
         } = self;
         let (outcomes_tx, mut outcomes) = mpsc::unbounded_channel::<(OutId, Outcome)>();
         let (jobs, jobs_rx) = mpsc::unbounded_channel();
-        let outbox = tokio::spawn(outbox(stack, jobs_rx, outcomes_tx));
+        let outbox = tokio::spawn(outbox(stack, jobs.downgrade(), jobs_rx, outcomes_tx));
         let result = loop {
             let deadline = registrar.poll_timeout();
             let sleep = async {

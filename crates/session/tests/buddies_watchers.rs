@@ -56,8 +56,7 @@ fn server_buddy_list_and_watcher_consent() {
     carol.wait("carol waits for consent", |v| {
         v["event"] == "watch" && v["uri"] == "sip:alice@halo.test" && v["state"] == "pending"
     });
-    let w = alice.wait("carol pending", watcher("sip:carol@halo.test", "pending"));
-    assert!(w.get("note").is_none(), "halo-server takes decisions: {w}");
+    alice.wait("carol pending", watcher("sip:carol@halo.test", "pending"));
 
     alice.send("allow sip:carol@halo.test");
     alice.wait("carol active", watcher("sip:carol@halo.test", "active"));

@@ -58,10 +58,6 @@ pub enum PhoneEvent {
         uri: String,
         /// `pending` asks for `allow` or `block`.
         state: WatcherState,
-        /// Set when allow/block cannot be done from the phone (standard SIP servers keep
-        /// authorization to themselves).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        note: Option<String>,
     },
     /// The buddy list.
     Buddies {

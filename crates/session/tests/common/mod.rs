@@ -194,6 +194,8 @@ pub(crate) struct Server {
     pub(crate) dir: tempfile::TempDir,
     proc: Option<Proc>,
     extra_env: Vec<(String, String)>,
+    /// A `--config` TOML file, when the test needs non-default settings.
+    config: Option<PathBuf>,
 }
 
 impl Server {
@@ -212,7 +214,25 @@ impl Server {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            config: None,
         };
+        s.run();
+        s
+    }
+
+    /// With `toml` as its configuration file (e.g. short-lived tokens).
+    pub(crate) fn start_with_config(toml: &str) -> Server {
+        let mut s = Server {
+            http: free_port(),
+            sip: free_port(),
+            dir: tempfile::tempdir().expect("temp dir"),
+            proc: None,
+            extra_env: Vec::new(),
+            config: None,
+        };
+        let path = s.dir.path().join("halo.toml");
+        std::fs::write(&path, toml).expect("config written");
+        s.config = Some(path);
         s.run();
         s
     }
@@ -225,7 +245,11 @@ impl Server {
             .append(true)
             .open(self.dir.path().join("server.log"))
             .expect("server log");
-        let child = Command::new(server_binary())
+        let mut cmd = Command::new(server_binary());
+        if let Some(config) = &self.config {
+            cmd.arg("--config").arg(config);
+        }
+        let child = cmd
             .args(["serve", "--data"])
             .arg(self.dir.path().join("server"))
             .args(["--http", &format!("127.0.0.1:{}", self.http)])

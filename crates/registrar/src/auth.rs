@@ -51,13 +51,16 @@ pub(crate) enum Authenticated {
 pub(crate) struct Authenticator {
     digest: DigestServer,
     realm: String,
+    /// Offer `Bearer realm=…` beside the Digest challenges.
+    bearer: bool,
 }
 
 impl Authenticator {
-    pub(crate) fn new(config: ServerConfig, secret: &[u8]) -> Authenticator {
+    pub(crate) fn new(config: ServerConfig, secret: &[u8], bearer: bool) -> Authenticator {
         Authenticator {
             realm: config.realm.clone(),
             digest: DigestServer::new(config, secret),
+            bearer,
         }
     }
 
@@ -136,6 +139,10 @@ impl Authenticator {
         for challenge in self.digest.challenges(now_secs, stale) {
             resp.headers
                 .push(who.challenge_header(), challenge.to_string());
+        }
+        // A refused token is always answered in Bearer terms: that client speaks it.
+        if !self.bearer && error.is_none() {
+            return resp;
         }
         let (code, description) = match error {
             Some((code, description)) => (Some(code.to_owned()), Some(description)),

@@ -36,6 +36,9 @@ pub struct Config {
     pub tcp: Option<SocketAddr>,
     /// The username of the echo buddy; `None` disables it.
     pub echo_user: Option<String>,
+    /// Whether challenges also offer `Bearer realm=…` (RFC 8898). Some Digest-only phones
+    /// (libre-based, baresip 1.0) abandon a 401 carrying any challenge they do not know.
+    pub bearer_challenge: bool,
 }
 
 impl Config {
@@ -63,6 +66,7 @@ impl Config {
             udp: None,
             tcp: None,
             echo_user: Some("echo".to_owned()),
+            bearer_challenge: true,
         }
     }
 }

@@ -135,7 +135,11 @@ impl Registrar {
         let mut store = store;
         let restored = store.bindings()?;
         let mut registrar = Registrar {
-            auth: Authenticator::new(config.digest.clone(), &config.nonce_secret),
+            auth: Authenticator::new(
+                config.digest.clone(),
+                &config.nonce_secret,
+                config.bearer_challenge,
+            ),
             presence: Presence::default(),
             config,
             accounts,

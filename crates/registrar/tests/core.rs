@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use registrar::{Accounts, Config, Output, Registrar, Store, TokenRejection};
+use registrar::{Accounts, Config, OutId, Outcome, Output, Registrar, Store, TokenRejection};
 use sip::endpoint::{Endpoint, EndpointEvent};
 use sip::msg::{Method, Request, Response, SipMessage, Uri};
 use sip::transport::{Remote, TransportKind};
@@ -47,6 +47,8 @@ struct Harness {
     reg: Registrar,
     now: Instant,
     sent: Vec<Request>,
+    /// The ids of `sent`, index for index, to report outcomes with.
+    sent_ids: Vec<OutId>,
     seq: u32,
 }
 
@@ -68,6 +70,7 @@ impl Harness {
             reg,
             now,
             sent: Vec::new(),
+            sent_ids: Vec::new(),
             seq: 0,
         }
     }
@@ -114,7 +117,10 @@ impl Harness {
         while let Some(out) = self.reg.poll_output() {
             match out {
                 Output::Respond { txn: t, response } if t == txn => answer = Some(response),
-                Output::Send { request, .. } => self.sent.push(request),
+                Output::Send { id, request, .. } => {
+                    self.sent.push(request);
+                    self.sent_ids.push(id);
+                }
                 _ => {}
             }
         }
@@ -133,6 +139,35 @@ impl Harness {
     fn advance(&mut self, by: Duration) {
         self.now += by;
         self.reg.handle_timeout(self.now);
+        while let Some(out) = self.reg.poll_output() {
+            if let Output::Send { id, request, .. } = out {
+                self.sent.push(request);
+                self.sent_ids.push(id);
+            }
+        }
+    }
+
+    /// Answers the `n`th request the registrar sent with 200, as a phone would.
+    fn answer_ok(&mut self, n: usize) {
+        let ok = Response::to_request(&self.sent[n], 200, "OK");
+        self.reg
+            .handle_outcome(self.now, self.sent_ids[n], Outcome::Response(ok));
+    }
+
+    /// The `<basic>` of each NOTIFY sent so far, in order.
+    fn notified_basics(&self) -> Vec<String> {
+        self.sent
+            .iter()
+            .filter(|r| r.method == Method::Notify)
+            .map(|r| {
+                let body = String::from_utf8_lossy(&r.body);
+                let basic = body
+                    .split("<basic>")
+                    .nth(1)
+                    .and_then(|rest| rest.split("</basic>").next());
+                basic.unwrap_or("(none)").to_owned()
+            })
+            .collect()
     }
 }
 
@@ -395,5 +430,38 @@ fn offline_messages_and_bindings_survive_a_restart_and_arrive_in_order() {
         delivered,
         [b"one".as_slice()],
         "one at a time, oldest first"
+    );
+}
+
+#[test]
+fn without_a_publication_a_user_is_open_while_registered_and_closed_otherwise() {
+    let d = dir();
+    let mut h = Harness::open(d.path(), Instant::now());
+    // Watching oneself needs no authorization, so this isolates the composition rule.
+    let mut s = h.request(
+        Method::Subscribe,
+        "sip:alice@example.test",
+        "alice",
+        "alice",
+    );
+    s.headers.push("Proxy-Authorization", "Bearer valid-alice");
+    s.headers.push("Event", "presence");
+    s.headers.push("Contact", "<sip:alice@127.0.0.1:5080>");
+    assert_eq!(h.send(s, remote(5080)).status, 200);
+    assert_eq!(h.notified_basics(), ["closed"], "not registered: closed");
+    h.answer_ok(0);
+
+    h.register("alice", "<sip:alice@127.0.0.1:5080>", 600);
+    h.advance(Duration::from_secs(1));
+    assert_eq!(h.notified_basics(), ["closed", "open"], "registered: open");
+    let last = h.sent.len() - 1;
+    h.answer_ok(last);
+
+    h.register("alice", "<sip:alice@127.0.0.1:5080>", 0);
+    h.advance(Duration::from_secs(1));
+    assert_eq!(
+        h.notified_basics(),
+        ["closed", "open", "closed"],
+        "unregistered: closed again"
     );
 }

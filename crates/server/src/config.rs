@@ -15,12 +15,28 @@
 //! memory_kib = 19456
 //! [sip]
 //! realm = "example.org"
+//! [registrar]                  # every key optional; defaults shown
+//! min_expires = 60             # shorter REGISTER expiries get 423
+//! max_expires = 3600           # longer ones are cut down
+//! default_expires = 3600       # when the REGISTER names none
+//! event_min_expires = 60       # the same for PUBLISH and SUBSCRIBE
+//! event_max_expires = 3600
+//! max_message_bytes = 8192     # larger MESSAGE bodies get 413
+//! notify_interval_ms = 200     # least time between two NOTIFYs of one subscription
+//! digest_algorithms = ["MD5", "SHA-256"]  # offered, in this order
+//! bearer_challenge = true      # also challenge with `Bearer realm=…` (Halo's tokens)
+//! echo_user = "echo"           # the echo buddy; "" for none
 //! ```
+//!
+//! Phones built on libre (baresip 1.0) give up on any challenge but a single MD5 one; for
+//! them set `digest_algorithms = ["MD5"]` and `bearer_challenge = false` (Halo phones then
+//! send their token unasked).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use sip::auth::Algorithm;
 use users::{Argon2Config, LockoutConfig, SipConfig, TokenConfig};
 
 use crate::cli::{Cli, ServeArgs};
@@ -37,6 +53,69 @@ struct FileConfig {
     lockout: LockoutConfig,
     argon2: Argon2Config,
     sip: SipConfig,
+    registrar: RegistrarFile,
+}
+
+/// The `[registrar]` table: overrides of `registrar::Config`'s defaults.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct RegistrarFile {
+    min_expires: Option<u32>,
+    max_expires: Option<u32>,
+    default_expires: Option<u32>,
+    event_min_expires: Option<u32>,
+    event_max_expires: Option<u32>,
+    max_message_bytes: Option<usize>,
+    notify_interval_ms: Option<u64>,
+    digest_algorithms: Option<Vec<DigestName>>,
+    bearer_challenge: Option<bool>,
+    echo_user: Option<String>,
+}
+
+/// The Digest algorithms a registrar can verify, spelt as in challenges (RFC 8760).
+#[derive(Debug, Clone, Copy, Deserialize)]
+enum DigestName {
+    #[serde(rename = "MD5")]
+    Md5,
+    #[serde(rename = "SHA-256")]
+    Sha256,
+}
+
+impl RegistrarFile {
+    /// Applies the keys that were given.
+    pub(crate) fn apply(&self, config: &mut registrar::Config) {
+        let set = |field: &mut u32, value: Option<u32>| {
+            if let Some(v) = value {
+                *field = v;
+            }
+        };
+        set(&mut config.min_expires, self.min_expires);
+        set(&mut config.max_expires, self.max_expires);
+        set(&mut config.default_expires, self.default_expires);
+        set(&mut config.event_min_expires, self.event_min_expires);
+        set(&mut config.event_max_expires, self.event_max_expires);
+        if let Some(bytes) = self.max_message_bytes {
+            config.max_message_bytes = bytes;
+        }
+        if let Some(ms) = self.notify_interval_ms {
+            config.notify_interval = std::time::Duration::from_millis(ms);
+        }
+        if let Some(names) = &self.digest_algorithms {
+            config.digest.algorithms = names
+                .iter()
+                .map(|n| match n {
+                    DigestName::Md5 => Algorithm::Md5,
+                    DigestName::Sha256 => Algorithm::Sha256,
+                })
+                .collect();
+        }
+        if let Some(bearer) = self.bearer_challenge {
+            config.bearer_challenge = bearer;
+        }
+        if let Some(echo) = &self.echo_user {
+            config.echo_user = Some(echo.clone()).filter(|e| !e.is_empty());
+        }
+    }
 }
 
 /// Certificate and key for HTTPS.
@@ -53,6 +132,7 @@ pub(crate) struct Settings {
     pub(crate) users: users::Config,
     pub(crate) http: SocketAddr,
     pub(crate) tls: Option<TlsPaths>,
+    pub(crate) registrar: RegistrarFile,
 }
 
 /// A configuration file that could not be used, located for the operator.
@@ -111,7 +191,12 @@ impl Settings {
         users.lockout = file.lockout;
         users.argon2 = file.argon2;
         users.sip = file.sip;
-        Ok(Self { users, http, tls })
+        Ok(Self {
+            users,
+            http,
+            tls,
+            registrar: file.registrar,
+        })
     }
 }
 
@@ -223,5 +308,27 @@ mod tests {
         assert_eq!(file.tokens.refresh_ttl_secs, 30 * 24 * 3600, "default kept");
         assert_eq!(file.sip.realm.as_deref(), Some("halo"));
         assert!(file.tls.is_some());
+    }
+
+    #[test]
+    fn registrar_keys_apply_and_bad_ones_are_located() {
+        let text = "[registrar]\nmin_expires = 30\ndigest_algorithms = [\"MD5\"]\nbearer_challenge = false\necho_user = \"\"\n";
+        let file = parse(Path::new("halo.toml"), text).expect("valid");
+        let mut config = registrar::Config::new("example.test");
+        file.registrar.apply(&mut config);
+        assert_eq!(config.min_expires, 30);
+        assert_eq!(config.max_expires, 3600, "default kept");
+        assert_eq!(config.digest.algorithms, [Algorithm::Md5]);
+        assert!(!config.bearer_challenge);
+        assert_eq!(config.echo_user, None);
+
+        let bad = "[registrar]\nmin_expires = 30\ndigest_algorithms = [\"SHA-1\"]\n";
+        let err = parse(Path::new("halo.toml"), bad).expect_err("unknown algorithm");
+        let text = err.to_string();
+        assert!(text.starts_with("halo.toml:3:"), "{text}");
+        assert!(text.contains("registrar.digest_algorithms"), "{text}");
+        let typo = "[registrar]\nmin_expire = 30\n";
+        let err = parse(Path::new("halo.toml"), typo).expect_err("unknown key");
+        assert!(err.to_string().contains("registrar.min_expire"), "{err}");
     }
 }

@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use users::{AppState, NewUser, Role, SystemClock};
 
-use crate::config::{Settings, TlsPaths};
+use crate::config::{RegistrarFile, Settings, TlsPaths};
 
 /// How long in-flight requests get to finish after a shutdown signal.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -45,6 +45,7 @@ pub(crate) async fn run(
         mut users,
         http,
         tls,
+        registrar: registrar_settings,
     } = settings;
     // Clients learn where to REGISTER from the login answer; a concrete bound address is more
     // use to them than `sip:DOMAIN`, which nothing may resolve. A wildcard bind says nothing.
@@ -87,6 +88,7 @@ pub(crate) async fn run(
         services.spawn(sip_service(
             state.clone(),
             addr,
+            registrar_settings,
             registrar_db,
             policy_rx,
             stopped.clone(),
@@ -150,6 +152,7 @@ async fn users_http(
 async fn sip_service(
     state: AppState,
     addr: SocketAddr,
+    settings: RegistrarFile,
     db: PathBuf,
     policy: mpsc::UnboundedReceiver<String>,
     stopped: watch::Receiver<bool>,
@@ -167,6 +170,7 @@ async fn sip_service(
     .with_context(|| format!("binding SIP on {addr}"))?;
     let mut config = registrar::Config::new(state.config().domain.clone());
     config.digest.realm = state.config().realm();
+    settings.apply(&mut config);
     config.udp = stack.local_addr(TransportKind::Udp);
     config.tcp = stack.local_addr(TransportKind::Tcp);
     println!(

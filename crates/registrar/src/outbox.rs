@@ -23,6 +23,9 @@ use crate::core::{OutId, Outcome, Output};
 use crate::service::ServiceError;
 
 /// What reaches the outbox, in order.
+// Nearly every job is an `Output`; boxing it to shrink the rare others would cost an
+// allocation per response.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum Job {
     Output(Output),

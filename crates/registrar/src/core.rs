@@ -1,7 +1,7 @@
 //! The sans-IO heart: one [`Registrar`] fed requests, responses and time, producing
 //! [`Output`]s. The service in `service.rs` is only its driver.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -104,6 +104,9 @@ pub struct Registrar {
     pub(crate) pending: HashMap<OutId, Purpose>,
     /// Offline messages being delivered, per AOR: one at a time, so they arrive in order.
     pub(crate) delivering: HashMap<String, u64>,
+    /// The AORs with stored messages: every REGISTER asks, and asking SQLite each time cost
+    /// a twentieth of the registrar's CPU under load.
+    pub(crate) offline_waiting: HashSet<String>,
     pub(crate) out: VecDeque<Output>,
     /// When the store's queued binding changes are due to be written.
     store_flush_at: Option<Instant>,
@@ -134,6 +137,7 @@ impl Registrar {
     ) -> Result<Registrar, StoreError> {
         let mut store = store;
         let restored = store.bindings()?;
+        let offline_waiting = store.offline_recipients()?.into_iter().collect();
         let mut registrar = Registrar {
             auth: Authenticator::new(
                 config.digest.clone(),
@@ -150,6 +154,7 @@ impl Registrar {
             hops: HashMap::new(),
             pending: HashMap::new(),
             delivering: HashMap::new(),
+            offline_waiting,
             out: VecDeque::new(),
             store_flush_at: None,
             rng: SmallRng::from_entropy(),

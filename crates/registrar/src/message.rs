@@ -106,6 +106,7 @@ impl Registrar {
         };
         match self.store.push_offline(&message) {
             Ok(_) => {
+                self.offline_waiting.insert(recipient.to_owned());
                 let accepted = self.response(req, 202);
                 self.respond(txn, accepted);
                 Ok(())
@@ -158,17 +159,18 @@ impl Registrar {
 
     /// Sends the oldest stored message of `aor` to its contacts, unless one is on its way.
     pub(crate) fn deliver_offline(&mut self, aor: &str) {
-        if self.delivering.contains_key(aor) {
+        if self.delivering.contains_key(aor) || !self.offline_waiting.contains(aor) {
             return;
         }
         let next = match self.store.offline_for(aor) {
             Ok(list) => list.into_iter().next(),
             Err(e) => {
                 tracing::warn!(error = %e, "reading offline messages");
-                None
+                return;
             }
         };
         let Some(message) = next else {
+            self.offline_waiting.remove(aor);
             return;
         };
         let Some(b) = self.location.bindings(aor).first().cloned() else {

@@ -228,6 +228,15 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Who has messages waiting, for the registrar to know without asking per REGISTER.
+    pub fn offline_recipients(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT recipient FROM reg_offline")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Forgets a delivered message.
     pub fn delete_offline(&self, id: i64) -> Result<(), StoreError> {
         self.conn

@@ -179,8 +179,10 @@ impl Registrar {
     }
 
     /// A request that opened a server transaction (never ACK or CANCEL).
-    pub fn handle_request(&mut self, now: Instant, txn: TxnId, req: Request, from: Remote) {
+    pub fn handle_request(&mut self, now: Instant, txn: TxnId, mut req: Request, from: Remote) {
         self.advance(now);
+        // In place: responses copy no Route, so nothing needs the original.
+        self.strip_own_routes(&mut req);
         if let Err(status) = self.dispatch(txn, &req, from) {
             let resp = self.response(&req, status);
             self.respond(txn, resp);
@@ -188,9 +190,6 @@ impl Registrar {
     }
 
     fn dispatch(&mut self, txn: TxnId, req: &Request, from: Remote) -> Result<(), u16> {
-        let mut stripped = req.clone();
-        self.strip_own_routes(&mut stripped);
-        let req = &stripped;
         if self.is_routed_through_us(req) {
             return self.relay_in_dialog(txn, req);
         }

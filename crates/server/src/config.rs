@@ -29,8 +29,8 @@
 //! ```
 //!
 //! Phones built on libre (baresip 1.0) give up on any challenge but a single MD5 one; for
-//! them set `digest_algorithms = ["MD5"]` and `bearer_challenge = false` (Halo phones then
-//! send their token unasked).
+//! them set `digest_algorithms = ["MD5"]` and `bearer_challenge = false`, which leaves Halo
+//! phones signed in by token without a challenge to answer.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -465,3 +465,23 @@ fn without_a_publication_a_user_is_open_while_registered_and_closed_otherwise() 
         "unregistered: closed again"
     );
 }
+
+#[test]
+fn binding_changes_reach_the_disk_within_the_flush_delay() {
+    let d = dir();
+    let mut h = Harness::open(d.path(), Instant::now());
+    let mut reader = Store::open(&d.path().join("registrar.db")).expect("store opens");
+    assert_eq!(
+        h.register("alice", "<sip:alice@127.0.0.1:5080>", 600)
+            .status,
+        200
+    );
+    assert!(
+        reader.bindings().expect("readable").is_empty(),
+        "queued, not written per REGISTER"
+    );
+    let due = h.reg.poll_timeout().expect("a write is scheduled");
+    assert!(due <= h.now + Duration::from_millis(20), "written soon");
+    h.advance(Duration::from_millis(20));
+    assert_eq!(reader.bindings().expect("readable").len(), 1);
+}

@@ -145,6 +145,9 @@ impl Endpoint {
             } else if let Some(txn) = self.servers.get_mut(&id) {
                 txn.handle_timeout(now, &mut self.out);
                 self.settle_server(id);
+            } else {
+                // Gone without being settled: the entry must not keep waking us.
+                self.file_deadline(id, None);
             }
         }
     }
@@ -189,24 +192,22 @@ impl Endpoint {
         self.out.events.pop_front()
     }
 
-    /// The earliest timer deadline of any transaction.
+    /// The earliest timer deadline of any transaction. Read from the index alone: were an
+    /// entry ever stale, waking for it is harmless (an early timeout does nothing, and the
+    /// transaction is filed again), whereas sleeping past a real deadline is not.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.next_deadline().map(|(at, _, _)| at)
+        self.deadlines.first().map(|&(at, _)| at)
     }
 
     /// Which transaction and timer [`poll_timeout`](Self::poll_timeout) is waiting for, for
     /// logs.
     pub fn timeout_reason(&self) -> Option<(TxnId, Timer)> {
-        self.next_deadline().map(|(_, id, timer)| (id, timer))
-    }
-
-    fn next_deadline(&self) -> Option<(Instant, TxnId, Timer)> {
-        let &(at, id) = self.deadlines.first()?;
+        let &(_, id) = self.deadlines.first()?;
         let timer = match self.clients.get(&id) {
             Some(c) => c.next_timeout(),
             None => self.servers.get(&id).and_then(ServerTxn::next_timeout),
         };
-        timer.map(|(_, timer)| (at, id, timer))
+        timer.map(|(_, timer)| (id, timer))
     }
 
     /// A fresh RFC 3261 branch (`z9hG4bK` and 16 random characters, §8.1.1.7).

@@ -46,7 +46,10 @@ pub(crate) async fn run(phone: &Coordinator, line: &str) -> Result<Flow, String>
             let mut parts = rest.splitn(3, char::is_whitespace);
             match (parts.next(), parts.next(), parts.next()) {
                 (Some("add"), Some(uri), name) => phone
-                    .add_buddy(uri, name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()))
+                    .add_buddy(
+                        uri,
+                        name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+                    )
                     .map_err(stopped)?,
                 (Some("remove"), Some(uri), None) => phone.remove_buddy(uri).map_err(stopped)?,
                 _ => return Err("usage: buddy add <uri> [name] | buddy remove <uri>".to_owned()),

@@ -70,7 +70,7 @@ impl Core {
 
     /// Our watcher list is one more subscription, started and recovered with the others.
     /// Only on halo-server: against the Kamailio rig a `presence.winfo` subscription left
-    /// baresip showing us as Unknown (not yet understood; see decisions-session.md), and
+    /// baresip showing us as Unknown (not yet understood; see docs/decisions.md), and
     /// there the phone could not answer a watcher anyway.
     pub(super) fn watch_watchers(&mut self) {
         if self.http.is_none() {

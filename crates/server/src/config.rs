@@ -29,8 +29,8 @@
 //! ```
 //!
 //! Phones built on libre (baresip 1.0) give up on any challenge but a single MD5 one; for
-//! them set `digest_algorithms = ["MD5"]` and `bearer_challenge = false`, which leaves Halo
-//! phones signed in by token without a challenge to answer.
+//! them set `digest_algorithms = ["MD5"]` and `bearer_challenge = false`. Halo phones still
+//! sign in: they present their token before any challenge.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,7 @@
 //! Against halo-server with real processes over loopback: a phone on TCP talking to one on
 //! UDP, a short-lived access token renewed (and the registration with it) before it expires,
-//! and do-not-disturb declining with 603 under `--dnd-decline`.
+//! do-not-disturb declining with 603 under `--dnd-decline`, and a token phone on a server
+//! tuned for Digest-only phones (no Bearer challenge).
 
 mod common;
 
@@ -101,6 +102,27 @@ fn do_not_disturb_declines_with_603() {
             .as_str()
             .is_some_and(|r| r.starts_with("603")),
         "{ended}"
+    );
+    bob.quit();
+    alice.quit();
+}
+
+#[test]
+fn token_phone_signs_in_where_only_md5_digest_is_challenged() {
+    // What a site with baresip-like phones runs: a single MD5 challenge, no Bearer one. A
+    // Halo phone presents its token unasked (and holds the password for Digest besides), so
+    // both kinds of phone share the server.
+    let server = Server::start_with_config(
+        "[registrar]\ndigest_algorithms = [\"MD5\"]\nbearer_challenge = false\n",
+    );
+    let mut alice = Phone::halo(&server, "alice", &server.data("alice"), &[]);
+    let bob = Phone::halo(&server, "bob", &server.data("bob"), &[]);
+    alice.wait("alice registered by token", is("registered"));
+    bob.wait("bob registered by token", is("registered"));
+    alice.send("msg sip:bob@halo.test token without a challenge");
+    assert_eq!(
+        bob.wait("alice's message", is("message"))["text"],
+        "token without a challenge"
     );
     bob.quit();
     alice.quit();

@@ -171,20 +171,35 @@ impl Authenticator {
     }
 
     /// Credentials for a new request from the challenges already answered, each Digest one
-    /// with its nonce count advanced (RFC 7616 §3.4 `nc`). Empty before any challenge.
+    /// with its nonce count advanced (RFC 7616 §3.4 `nc`).
+    ///
+    /// Before any server challenge, an account holding a token presents it as
+    /// `Authorization: Bearer` (RFC 6750 §2.1): the token is proof on its own, and a server
+    /// that does not list Bearer among its challenges (one tuned for Digest-only phones) still
+    /// accepts it. Without a token this is empty before the first challenge.
     pub fn authorize<R: RngCore + ?Sized>(
         &mut self,
         request: &RequestParts<'_>,
         rng: &mut R,
     ) -> Vec<Answer> {
-        (0..self.sessions.len())
+        let mut answers: Vec<Answer> = (0..self.sessions.len())
             .filter_map(|at| {
                 if let Some(session) = self.sessions.get_mut(at) {
                     session.answers = 0;
                 }
                 self.answer(at, request, rng)
             })
-            .collect()
+            .collect();
+        let server_answered = answers
+            .iter()
+            .any(|a| a.challenger == Challenger::Server);
+        if let (false, Some(token)) = (server_answered, &self.bearer) {
+            answers.push(Answer {
+                challenger: Challenger::Server,
+                credentials: Credentials::Bearer(token.clone()),
+            });
+        }
+        answers
     }
 
     /// The best answerable challenge per realm, realms in order of first appearance.

@@ -201,6 +201,25 @@ fn bearer_needs_a_token_and_is_preferred() {
 }
 
 #[test]
+fn a_token_is_presented_before_any_challenge() {
+    let mut rng = rng();
+    let mut auth = Authenticator::new("alice", "pw");
+    assert!(auth.authorize(&register(), &mut rng).is_empty(), "no token, nothing to offer");
+    let token = BearerToken::new("abc.def").unwrap();
+    auth.set_bearer_token(Some(token.clone()));
+    let first = auth.authorize(&register(), &mut rng);
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].challenger, Challenger::Server);
+    assert_eq!(first[0].credentials, Credentials::Bearer(token.clone()));
+    // Once a server challenge was answered with Digest, that session is reused instead: no
+    // second Authorization header beside it.
+    respond(&mut auth, &[SHA256]).unwrap();
+    let next = auth.authorize(&register(), &mut rng);
+    assert_eq!(next.len(), 1);
+    assert!(matches!(next[0].credentials, Credentials::Digest(_)));
+}
+
+#[test]
 fn debug_hides_secrets() {
     let mut auth = Authenticator::new("alice", "hunter2");
     auth.set_bearer_token(Some(BearerToken::new("tok3n").unwrap()));

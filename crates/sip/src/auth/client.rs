@@ -190,9 +190,7 @@ impl Authenticator {
                 self.answer(at, request, rng)
             })
             .collect();
-        let server_answered = answers
-            .iter()
-            .any(|a| a.challenger == Challenger::Server);
+        let server_answered = answers.iter().any(|a| a.challenger == Challenger::Server);
         if let (false, Some(token)) = (server_answered, &self.bearer) {
             answers.push(Answer {
                 challenger: Challenger::Server,

@@ -204,7 +204,10 @@ fn bearer_needs_a_token_and_is_preferred() {
 fn a_token_is_presented_before_any_challenge() {
     let mut rng = rng();
     let mut auth = Authenticator::new("alice", "pw");
-    assert!(auth.authorize(&register(), &mut rng).is_empty(), "no token, nothing to offer");
+    assert!(
+        auth.authorize(&register(), &mut rng).is_empty(),
+        "no token, nothing to offer"
+    );
     let token = BearerToken::new("abc.def").unwrap();
     auth.set_bearer_token(Some(token.clone()));
     let first = auth.authorize(&register(), &mut rng);

@@ -2,13 +2,13 @@
 //! ways. Real processes over loopback, started and stopped by the test. Kamailio and baresip
 //! must be installed (`tests/interop/install.sh`; CI does): without them the test fails.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use common::{is, Phone};
 
 fn interop_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop")
@@ -57,73 +57,22 @@ fn baresip(cmd: &str, params: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// A running `halo`, its stdin and its parsed stdout events.
-struct Phone {
-    child: Child,
-    stdin: ChildStdin,
-    events: mpsc::Receiver<Value>,
-}
-
-impl Phone {
-    fn start(user: &str, password: &str, data: &std::path::Path) -> Phone {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_halo"))
-            .args([
-                "--registrar",
-                "sip:127.0.0.1:5070",
-                "--domain",
-                "example.test",
-            ])
-            .args(["--user", user, "--password-env", "HALO_TEST_PW"])
-            .arg("--data")
-            .arg(data)
-            .env("HALO_TEST_PW", password)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("halo starts");
-        let stdout = child.stdout.take().expect("piped");
-        let (tx, events) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let v: Value = serde_json::from_str(&line)
-                    .unwrap_or_else(|e| panic!("not a JSON line: {line}: {e}"));
-                if tx.send(v).is_err() {
-                    break;
-                }
-            }
-        });
-        let stdin = child.stdin.take().expect("piped");
-        Phone {
-            child,
-            stdin,
-            events,
-        }
-    }
-
-    fn send(&mut self, line: &str) {
-        writeln!(self.stdin, "{line}").expect("halo reads stdin");
-    }
-
-    /// The first event (within `within`) for which `pred` holds; earlier ones are dropped.
-    fn wait(&self, within: Duration, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        let end = Instant::now() + within;
-        while let Some(left) = end.checked_duration_since(Instant::now()) {
-            match self.events.recv_timeout(left) {
-                Ok(v) if pred(&v) => return v,
-                Ok(_) => {}
-                Err(_) => break,
-            }
-        }
-        panic!("no {what} within {within:?}");
-    }
-}
-
-impl Drop for Phone {
-    fn drop(&mut self) {
-        // By its PID, whatever state the test left it in.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `halo` as alice through the rig's Kamailio (Digest, outbound proxy).
+fn alice(data: &std::path::Path) -> Phone {
+    let args: Vec<String> = [
+        "--registrar",
+        "sip:127.0.0.1:5070",
+        "--domain",
+        "example.test",
+        "--user",
+        "alice",
+        "--data",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([data.display().to_string()])
+    .collect();
+    Phone::spawn(&args, "alice-secret")
 }
 
 /// Stops what the test started, even when an assertion failed.
@@ -138,10 +87,6 @@ impl Drop for Rig {
     }
 }
 
-fn is(event: &str) -> impl Fn(&Value) -> bool + '_ {
-    move |v| v["event"] == event
-}
-
 #[test]
 fn presence_and_chat_both_ways_with_baresip_over_kamailio() {
     require("kamailio");
@@ -151,13 +96,13 @@ fn presence_and_chat_both_ways_with_baresip_over_kamailio() {
     let _rig = Rig;
     script("baresip-up.sh", &["bob"]);
     let data = tempfile::tempdir().unwrap();
-    let mut alice = Phone::start("alice", "alice-secret", data.path());
+    let mut alice = alice(data.path());
     let secs = Duration::from_secs;
 
-    alice.wait(secs(10), "registration", is("registered"));
+    alice.wait_for(secs(10), "registration", is("registered"));
     alice.send("status available at my desk ✓");
     alice.send("watch sip:bob@example.test");
-    let p = alice.wait(secs(10), "bob's presence", |v| {
+    let p = alice.wait_for(secs(10), "bob's presence", |v| {
         v["event"] == "presence" && v["uri"] == "sip:bob@example.test"
     });
     assert_eq!(p["status"], "available", "{p}");
@@ -184,7 +129,7 @@ fn presence_and_chat_both_ways_with_baresip_over_kamailio() {
 
     let text = format!("héllo bob ✓ {}", std::process::id());
     alice.send(&format!("msg sip:bob@example.test {text}"));
-    alice.wait(secs(10), "delivery", |v| {
+    alice.wait_for(secs(10), "delivery", |v| {
         v["event"] == "message_status" && v["status"] == "delivered"
     });
     let log = std::fs::read_to_string("/tmp/sip-interop/baresip/bob/out.log").unwrap_or_default();
@@ -195,12 +140,9 @@ fn presence_and_chat_both_ways_with_baresip_over_kamailio() {
 
     let reply = format!("hi alice, bob here {}", std::process::id());
     baresip("message", &reply);
-    let m = alice.wait(secs(10), "bob's message", is("message"));
+    let m = alice.wait_for(secs(10), "bob's message", is("message"));
     assert_eq!(m["from"], "sip:bob@example.test");
     assert_eq!(m["text"], reply.as_str());
 
-    alice.send("quit");
-    alice.wait(secs(10), "unregistration", is("unregistered"));
-    let status = alice.child.wait().expect("halo exits");
-    assert!(status.success());
+    alice.quit();
 }

@@ -7,14 +7,19 @@ use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-/// Tests that use the interop rig's fixed ports (Kamailio on 5070) take this lock.
-static RIG: Mutex<()> = Mutex::new(());
-
-pub(crate) fn rig_lock() -> MutexGuard<'static, ()> {
-    RIG.lock().unwrap_or_else(|e| e.into_inner())
+/// The rig's fixed ports (Kamailio on 5070) are shared by every interop test on the machine,
+/// in any crate and any test binary: an exclusive file lock serialises them.
+pub(crate) fn rig_lock() -> std::fs::File {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(std::env::temp_dir().join("halo-interop-rig.lock"))
+        .expect("lock file");
+    f.lock().expect("rig lock");
+    f
 }
 
 /// A child process killed (by PID) on drop.

@@ -17,9 +17,7 @@ fn token(tokens: &Value, field: &str) -> String {
 
 #[tokio::test]
 async fn login_returns_bearer_tokens_and_sip_info() {
-    let (dir, clock) = seeded();
-    let server = Server::start(common::config(dir.path()), &clock).await;
-    server.add_user("alice", "alice-secret", false);
+    let (_dir, _clock, server) = with_alice().await;
 
     let tokens = server.tokens("alice", "alice-secret").await;
     assert_eq!(tokens["token_type"], "Bearer");
@@ -56,9 +54,7 @@ async fn login_returns_bearer_tokens_and_sip_info() {
 
 #[tokio::test]
 async fn wrong_password_and_unknown_user_get_the_same_answer() {
-    let (dir, clock) = seeded();
-    let server = Server::start(common::config(dir.path()), &clock).await;
-    server.add_user("alice", "alice-secret", false);
+    let (_dir, _clock, server) = with_alice().await;
 
     for (user, password) in [("alice", "wrong-password"), ("nobody", "alice-secret")] {
         let response = server.login(user, password).await;
@@ -84,9 +80,7 @@ async fn wrong_password_and_unknown_user_get_the_same_answer() {
 
 #[tokio::test]
 async fn refresh_rotates_and_reuse_revokes_the_family() {
-    let (dir, clock) = seeded();
-    let server = Server::start(common::config(dir.path()), &clock).await;
-    server.add_user("alice", "alice-secret", false);
+    let (_dir, clock, server) = with_alice().await;
     let first = server.tokens("alice", "alice-secret").await;
     let other_session = server.tokens("alice", "alice-secret").await;
 
@@ -157,9 +151,7 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
 
 #[tokio::test]
 async fn refresh_tokens_expire() {
-    let (dir, clock) = seeded();
-    let server = Server::start(common::config(dir.path()), &clock).await;
-    server.add_user("alice", "alice-secret", false);
+    let (_dir, clock, server) = with_alice().await;
     let tokens = server.tokens("alice", "alice-secret").await;
 
     clock.advance(Duration::from_secs(30 * 24 * 3600));
@@ -174,9 +166,7 @@ async fn refresh_tokens_expire() {
 
 #[tokio::test]
 async fn logout_revokes_the_refresh_token() {
-    let (dir, clock) = seeded();
-    let server = Server::start(common::config(dir.path()), &clock).await;
-    server.add_user("alice", "alice-secret", false);
+    let (_dir, _clock, server) = with_alice().await;
     let tokens = server.tokens("alice", "alice-secret").await;
     let refresh = json!({ "refresh_token": token(&tokens, "refresh_token") });
 
@@ -194,9 +184,7 @@ async fn logout_revokes_the_refresh_token() {
 
 #[tokio::test]
 async fn five_failures_lock_the_username_until_the_lockout_expires() {
-    let (dir, clock) = seeded();
-    let server = Server::start(common::config(dir.path()), &clock).await;
-    server.add_user("alice", "alice-secret", false);
+    let (_dir, clock, server) = with_alice().await;
 
     for _ in 0..5 {
         let response = server.login("alice", "guess-guess").await;
@@ -238,9 +226,7 @@ async fn five_failures_lock_the_username_until_the_lockout_expires() {
 
 #[tokio::test]
 async fn failures_spread_beyond_the_window_do_not_lock() {
-    let (dir, clock) = seeded();
-    let server = Server::start(common::config(dir.path()), &clock).await;
-    server.add_user("alice", "alice-secret", false);
+    let (_dir, clock, server) = with_alice().await;
     for _ in 0..8 {
         server.login("alice", "guess-guess").await;
         clock.advance(Duration::from_secs(4 * 60));
@@ -478,9 +464,7 @@ async fn disabled_users_cannot_sign_in_or_refresh() {
 
 #[tokio::test]
 async fn users_change_their_own_password_which_ends_their_sessions() {
-    let (dir, clock) = seeded();
-    let server = Server::start(common::config(dir.path()), &clock).await;
-    server.add_user("alice", "alice-secret", false);
+    let (_dir, _clock, server) = with_alice().await;
     let session = server.tokens("alice", "alice-secret").await;
     let access = token(&session, "access_token");
     let http = &server.http;
@@ -550,9 +534,7 @@ async fn users_change_their_own_password_which_ends_their_sessions() {
 
 #[tokio::test]
 async fn expired_access_tokens_are_refused_with_a_challenge() {
-    let (dir, clock) = seeded();
-    let server = Server::start(common::config(dir.path()), &clock).await;
-    server.add_user("alice", "alice-secret", false);
+    let (_dir, clock, server) = with_alice().await;
     let access = token(
         &server.tokens("alice", "alice-secret").await,
         "access_token",
@@ -762,9 +744,7 @@ async fn health_and_metrics() {
 
 #[tokio::test]
 async fn digest_ha1_is_stored_for_the_realm() {
-    let (dir, clock) = seeded();
-    let server = Server::start(common::config(dir.path()), &clock).await;
-    server.add_user("alice", "alice-secret", false);
+    let (_dir, _clock, server) = with_alice().await;
     for algorithm in [DigestAlgorithm::Md5, DigestAlgorithm::Sha256] {
         let expected = algorithm.ha1("alice", common::DOMAIN, "alice-secret");
         let stored = server.state.digest_ha1("alice", algorithm).expect("lookup");
@@ -787,6 +767,14 @@ fn base64_url_decode(text: &str) -> Vec<u8> {
 }
 
 /// A users service on a loopback port, over a real SQLite file, with a clock the test moves.
+/// A served users API over a fresh data dir, with alice (`alice-secret`) added.
+async fn with_alice() -> (tempfile::TempDir, ManualClock, Server) {
+    let (dir, clock) = seeded();
+    let server = Server::start(common::config(dir.path()), &clock).await;
+    server.add_user("alice", "alice-secret", false);
+    (dir, clock, server)
+}
+
 pub(crate) struct Server {
     pub(crate) base: String,
     pub(crate) state: AppState,

@@ -4,7 +4,8 @@
 #
 #   apt: Kamailio + baresip + sipp + tshark (the interop rig, tests/interop/install.sh),
 #        pkg-config/libssl-dev/clang for -sys crates
-#   cargo: cargo-fuzz (fuzz smoke runs), cargo-nextest is already on the machine
+#   rustup: the rustfmt and clippy components, if the toolchain lacks them
+#   cargo: cargo-fuzz (fuzz runs)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 
@@ -21,6 +22,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     timeout 600 apt-get -o DPkg::Lock::Timeout=300 update -qq
     timeout 1200 apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+# The format and lint gates need these toolchain components (rustup images usually carry them).
+for component in rustfmt clippy; do
+    cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1 || rustup component add "$component"
+done
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked

@@ -17,14 +17,17 @@ mkdir -p "$data"
 
 cargo build --quiet -p halo-server -p halo-session
 
+# Whether something accepts connections on $http (bash's /dev/tcp: no curl needed).
+listening() { (exec 3<>"/dev/tcp/${http%:*}/${http##*:}") 2>/dev/null; }
+
 server_pid=""
-if ! curl -fsS "http://$http/health" >/dev/null 2>&1; then
+if ! listening; then
     "$bin/halo-server" serve --demo --data "$data/server" --http "$http" --sip "$sip" \
         --domain "$domain" >"$data/server.log" 2>&1 &
     server_pid=$!
     trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null' EXIT
     for _ in $(seq 100); do
-        curl -fsS "http://$http/health" >/dev/null 2>&1 && break
+        listening && break
         kill -0 "$server_pid" 2>/dev/null || { cat "$data/server.log" >&2; exit 1; }
         sleep 0.1
     done

@@ -7,7 +7,7 @@
 #   2. Presence fan-out: COUNT watchers (fan0000.., password fan-secret) subscribe to fanpub,
 #      one PUBLISH, time to the last NOTIFY (examples/presence_fanout.rs), on each server.
 #
-#   CARGO_TARGET_DIR=/work/target-reg cargo build --release -p halo-server \
+#   cargo build --release -p halo-server \
 #       -p halo-registrar --example presence_fanout
 #   tests/interop/sipp/bench-side-by-side.sh
 #   DURATION=10 LIMIT=100 COUNT=1000 ROUNDS=2 tests/interop/sipp/bench-side-by-side.sh
@@ -17,7 +17,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 source "$HERE/../lib/common.sh"
-TARGET="${CARGO_TARGET_DIR:-/work/target-reg}"
+TARGET="${CARGO_TARGET_DIR:-$HERE/../../../target}"
 HALO_SERVER="${HALO_SERVER:-$TARGET/release/halo-server}"
 FANOUT="${FANOUT:-$TARGET/release/examples/presence_fanout}"
 DURATION="${DURATION:-10}"

@@ -3,12 +3,12 @@
 # halo-server). Starts its own halo-server on loopback, seeds load0000..load0199 / load-secret
 # through the admin API, runs the same sipp scenario, stops the server by its PID.
 #
-#   HALO_SERVER=/work/target-reg/release/halo-server sipp/run-reg-load-halo.sh
+#   HALO_SERVER=target/release/halo-server sipp/run-reg-load-halo.sh
 #   DURATION=10 LIMIT=100 sipp/run-reg-load-halo.sh
 # Exit 0 only if no registration failed.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
-HALO_SERVER="${HALO_SERVER:-/work/target-reg/release/halo-server}"
+HALO_SERVER="${HALO_SERVER:-${CARGO_TARGET_DIR:-$HERE/../../../target}/release/halo-server}"
 DURATION="${DURATION:-10}"
 RATE="${RATE:-20000}"
 LIMIT="${LIMIT:-100}"

@@ -535,8 +535,9 @@ impl Registrar {
             sub.in_flight = true;
             sub.last_sent = Some(now);
         }
-        let throttle = sub
-            .dirty
+        // A terminated subscription sends nothing more, so a change it was waiting to send
+        // is moot; keeping its throttle deadline would leave one in the past for ever.
+        let throttle = (sub.dirty && !sub.notifier.is_terminated())
             .then(|| sub.last_sent.map_or(now, |t| t + interval));
         let deadline = [sub.notifier.poll_timeout(), throttle]
             .into_iter()
@@ -598,10 +599,16 @@ impl Registrar {
                 self.presence.pub_deadlines.pop_first();
             }
         }
-        while let Some(&(at, key)) = self.presence.deadlines.first() {
-            if at > now {
-                break;
-            }
+        // Each due subscription runs once per call: one that reschedules itself at or before
+        // `now` waits for the next call instead of stalling every other request.
+        let due: Vec<u64> = self
+            .presence
+            .deadlines
+            .iter()
+            .take_while(|(at, _)| *at <= now)
+            .map(|&(_, key)| key)
+            .collect();
+        for key in due {
             self.presence.set_deadline(key, None);
             if let Some(sub) = self.presence.subs.get_mut(&key) {
                 sub.notifier.handle_timeout(now);

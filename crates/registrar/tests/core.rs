@@ -485,3 +485,69 @@ fn binding_changes_reach_the_disk_within_the_flush_delay() {
     h.advance(Duration::from_millis(20));
     assert_eq!(reader.bindings().expect("readable").len(), 1);
 }
+
+/// A change waiting out the NOTIFY throttle when the watcher unsubscribes must not leave a
+/// deadline in the past: that made `handle_timeout` spin forever and the server stop
+/// answering anyone (seen as un-REGISTERs without a response).
+#[test]
+fn unsubscribing_while_a_notify_is_throttled_ends_cleanly() {
+    let d = dir();
+    let mut h = Harness::open(d.path(), Instant::now());
+    let mut s = h.request(
+        Method::Subscribe,
+        "sip:alice@example.test",
+        "alice",
+        "alice",
+    );
+    s.headers.push("Proxy-Authorization", "Bearer valid-alice");
+    s.headers.push("Event", "presence");
+    s.headers.push("Contact", "<sip:alice@127.0.0.1:5080>");
+    let mut unsubscribe = s.clone();
+    let ok = h.send(s, remote(5080));
+    assert_eq!(ok.status, 200);
+    h.answer_ok(0);
+
+    // A change inside the throttle window: its NOTIFY waits for the window's end.
+    h.register("alice", "<sip:alice@127.0.0.1:5080>", 600);
+    assert_eq!(h.notified_basics(), ["closed"], "throttled");
+
+    unsubscribe
+        .headers
+        .set("To", ok.header("To").expect("tagged"));
+    unsubscribe.headers.set("CSeq", "100 SUBSCRIBE");
+    unsubscribe.headers.set(
+        "Via",
+        "SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKunsubscribe;rport",
+    );
+    unsubscribe.headers.set("Expires", "0");
+    assert_eq!(h.send(unsubscribe, remote(5080)).status, 200);
+
+    // Past the window, run in a thread: a regression spins rather than fails.
+    let (done_tx, done) = std::sync::mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        h.advance(Duration::from_secs(1));
+        let _ = done_tx.send(());
+        h
+    });
+    done.recv_timeout(Duration::from_secs(30))
+        .expect("handle_timeout returned");
+    let h = worker.join().expect("no panic");
+    let next = h.reg.poll_timeout();
+    assert!(
+        next.is_none_or(|at| at > h.now),
+        "no deadline left in the past"
+    );
+    let terminated = h
+        .sent
+        .iter()
+        .filter(|r| r.method == Method::Notify)
+        .filter(|r| {
+            r.header("Subscription-State")
+                .is_some_and(|v| v.starts_with("terminated"))
+        })
+        .count();
+    assert_eq!(
+        terminated, 1,
+        "one terminating NOTIFY, and nothing after it"
+    );
+}

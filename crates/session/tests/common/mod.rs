@@ -277,3 +277,19 @@ impl Server {
         self.dir.path().join(name)
     }
 }
+
+impl Drop for Server {
+    /// A failing test shows the end of the server's log: the temp dir holding it goes away.
+    fn drop(&mut self) {
+        self.kill();
+        if !std::thread::panicking() {
+            return;
+        }
+        let log = std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(60).collect();
+        eprintln!("--- last lines of halo-server's log ---");
+        for line in tail.iter().rev() {
+            eprintln!("{line}");
+        }
+    }
+}

@@ -1,13 +1,20 @@
-//! Stream connections: one reader task per connection turns bytes into frames with the
-//! core's [`StreamFramer`]; writes go through a channel so the driver never blocks on a peer.
+//! Stream connections, TCP or TLS: one reader task per connection turns bytes into frames
+//! with the core's [`StreamFramer`]; writes go through a channel so the driver never blocks
+//! on a peer.
 
-use std::net::SocketAddr;
+use std::time::Duration;
 
+use rustls::pki_types::ServerName;
 use sip::msg::{Frame, StreamFramer};
-use sip::transport::{Remote, TransportKind};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use sip::transport::Remote;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+use tokio_rustls::{TlsAcceptor, TlsConnector};
+
+/// A TLS handshake that has not finished by then is abandoned: a peer speaking plain TCP to
+/// the TLS port, or one that stalls, must not hold a connection open for ever.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What connection tasks tell the driver.
 // Consumed as soon as sent, so the message variant's size costs nothing.
@@ -19,52 +26,82 @@ pub(crate) enum ConnEvent {
     Closed(Remote),
 }
 
-/// Connects, then serves the connection; queued bytes are written first.
+/// Everything a connection task needs besides its stream.
+pub(crate) struct Link {
+    pub(crate) remote: Remote,
+    pub(crate) max_message: usize,
+    pub(crate) events: mpsc::UnboundedSender<ConnEvent>,
+}
+
+/// Connects (over TLS when `tls` is given), then serves the connection; `queued` bytes are
+/// written first.
 pub(crate) async fn connect(
-    addr: SocketAddr,
+    link: Link,
     queued: Vec<Vec<u8>>,
-    max_message: usize,
-    events: mpsc::UnboundedSender<ConnEvent>,
+    tls: Option<(TlsConnector, ServerName<'static>)>,
 ) {
-    let remote = Remote {
-        transport: TransportKind::Tcp,
-        addr,
-    };
-    match TcpStream::connect(addr).await {
-        Ok(stream) => {
-            let (tx, rx) = mpsc::unbounded_channel();
-            for bytes in queued {
-                let _ = tx.send(bytes);
-            }
-            serve(stream, remote, tx, rx, max_message, events).await;
-        }
+    let tcp = match TcpStream::connect(link.remote.addr).await {
+        Ok(tcp) => tcp,
         Err(e) => {
-            tracing::debug!(%addr, error = %e, "TCP connect failed");
-            let _ = events.send(ConnEvent::Closed(remote));
+            tracing::debug!(peer = %link.remote.addr, error = %e, "TCP connect failed");
+            let _ = link.events.send(ConnEvent::Closed(link.remote));
+            return;
+        }
+    };
+    let _ = tcp.set_nodelay(true);
+    match tls {
+        None => serve(tcp, link, queued).await,
+        Some((connector, name)) => {
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, connector.connect(name, tcp)).await {
+                Ok(Ok(stream)) => serve(stream, link, queued).await,
+                Ok(Err(e)) => handshake_failed(link, &e),
+                Err(_) => handshake_failed(link, &"timed out"),
+            }
         }
     }
 }
 
-/// Serves an accepted or connected stream until either side closes it.
-pub(crate) async fn serve(
-    stream: TcpStream,
-    remote: Remote,
-    tx: mpsc::UnboundedSender<Vec<u8>>,
-    mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
-    max_message: usize,
-    events: mpsc::UnboundedSender<ConnEvent>,
-) {
-    let _ = stream.set_nodelay(true);
+/// Serves a connection a peer opened to our TLS listener, once its handshake is done.
+pub(crate) async fn accept_tls(tcp: TcpStream, acceptor: TlsAcceptor, link: Link) {
+    let _ = tcp.set_nodelay(true);
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+        Ok(Ok(stream)) => serve(stream, link, Vec::new()).await,
+        Ok(Err(e)) => handshake_failed(link, &e),
+        Err(_) => handshake_failed(link, &"timed out"),
+    }
+}
+
+fn handshake_failed(link: Link, error: &dyn std::fmt::Display) {
+    tracing::info!(peer = %link.remote.addr, %error, "TLS handshake failed");
+    let _ = link.events.send(ConnEvent::Closed(link.remote));
+}
+
+/// Serves an open stream until either side closes it.
+pub(crate) async fn serve<S>(stream: S, link: Link, queued: Vec<Vec<u8>>)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let Link {
+        remote,
+        max_message,
+        events,
+    } = link;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    for bytes in queued {
+        let _ = tx.send(bytes);
+    }
     if events.send(ConnEvent::Opened(remote, tx)).is_err() {
         return;
     }
-    let (mut read, mut write) = stream.into_split();
+    let (mut read, mut write) = tokio::io::split(stream);
     let writer = async move {
         while let Some(bytes) = rx.recv().await {
             if write.write_all(&bytes).await.is_err() {
                 break;
             }
         }
+        // A TLS stream ends with close_notify; a TCP one with FIN.
+        let _ = write.shutdown().await;
     };
     let reader_events = events.clone();
     let reader = async move {

@@ -11,11 +11,12 @@ use sip::transport::{Remote, Transmit, TransportKind};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+use tokio_rustls::{TlsAcceptor, TlsConnector};
 
 /// How long shutdown waits for streams to write out their queues.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
-use crate::conn::{self, ConnEvent};
+use crate::conn::{self, ConnEvent, Link};
 use crate::stack::{Incoming, TxnUpdate};
 
 /// The ways a client transaction starts.
@@ -52,20 +53,29 @@ pub(crate) enum Command {
     Shutdown(oneshot::Sender<()>),
 }
 
-/// A TCP peer we are connecting to, or connected to.
+/// A stream peer (TCP or TLS) we are connecting to, or connected to.
 enum Conn {
     Connecting(Vec<Vec<u8>>),
     Open(mpsc::UnboundedSender<Vec<u8>>),
+}
+
+/// The TLS side of the driver, each part optional.
+#[derive(Default)]
+pub(crate) struct Tls {
+    pub(crate) listener: Option<(TcpListener, TlsAcceptor)>,
+    pub(crate) connector: Option<TlsConnector>,
+    pub(crate) server_name: Option<String>,
 }
 
 pub(crate) struct Driver {
     endpoint: Endpoint,
     udp: Option<UdpSocket>,
     tcp: Option<TcpListener>,
+    tls: Tls,
     max_message: usize,
     commands: mpsc::UnboundedReceiver<Command>,
     incoming: mpsc::UnboundedSender<Incoming>,
-    conns: HashMap<SocketAddr, Conn>,
+    conns: HashMap<Remote, Conn>,
     conn_tx: mpsc::UnboundedSender<ConnEvent>,
     conn_rx: mpsc::UnboundedReceiver<ConnEvent>,
     clients: HashMap<TxnId, mpsc::UnboundedSender<TxnUpdate>>,
@@ -77,6 +87,7 @@ impl Driver {
         endpoint: Endpoint,
         udp: Option<UdpSocket>,
         tcp: Option<TcpListener>,
+        tls: Tls,
         max_message: usize,
         commands: mpsc::UnboundedReceiver<Command>,
         incoming: mpsc::UnboundedSender<Incoming>,
@@ -86,6 +97,7 @@ impl Driver {
             endpoint,
             udp,
             tcp,
+            tls,
             max_message,
             commands,
             incoming,
@@ -113,9 +125,15 @@ impl Driver {
                     Err(e) => tracing::debug!(error = %e, "UDP receive error"),
                 },
                 r = accept(self.tcp.as_ref()) => if let Ok((stream, addr)) = r {
-                    let remote = Remote { transport: TransportKind::Tcp, addr };
-                    let (tx, rx) = mpsc::unbounded_channel();
-                    let task = tokio::spawn(conn::serve(stream, remote, tx, rx, self.max_message, self.conn_tx.clone()));
+                    let _ = stream.set_nodelay(true);
+                    let link = self.link(Remote { transport: TransportKind::Tcp, addr });
+                    let task = tokio::spawn(conn::serve(stream, link, Vec::new()));
+                    self.track(task);
+                },
+                r = accept(self.tls.listener.as_ref().map(|(l, _)| l)) => if let Ok((stream, addr)) = r {
+                    let acceptor = self.tls.listener.as_ref().map(|(_, a)| a.clone()).expect("accepted on it");
+                    let link = self.link(Remote { transport: TransportKind::Tls, addr });
+                    let task = tokio::spawn(conn::accept_tls(stream, acceptor, link));
                     self.track(task);
                 },
                 Some(ev) = self.conn_rx.recv() => self.on_conn_event(ev),
@@ -138,22 +156,20 @@ impl Driver {
     fn on_conn_event(&mut self, ev: ConnEvent) {
         match ev {
             ConnEvent::Opened(remote, writer) => {
-                if let Some(Conn::Connecting(queued)) = self.conns.remove(&remote.addr) {
+                if let Some(Conn::Connecting(queued)) = self.conns.remove(&remote) {
                     for bytes in queued {
                         let _ = writer.send(bytes);
                     }
                 }
-                self.conns.insert(remote.addr, Conn::Open(writer));
+                self.conns.insert(remote, Conn::Open(writer));
             }
             ConnEvent::Frame(remote, Frame::Message(msg)) => {
                 self.endpoint.handle_message(Instant::now(), remote, msg)
             }
-            ConnEvent::Frame(remote, Frame::Ping) => {
-                self.write_stream(remote.addr, b"\r\n".to_vec())
-            }
+            ConnEvent::Frame(remote, Frame::Ping) => self.write_stream(remote, b"\r\n".to_vec()),
             ConnEvent::Frame(_, Frame::Pong) => {}
             ConnEvent::Closed(remote) => {
-                self.conns.remove(&remote.addr);
+                self.conns.remove(&remote);
                 self.endpoint.handle_transport_error(Instant::now(), remote);
             }
         }
@@ -222,9 +238,16 @@ impl Driver {
                     let _ = udp.try_send_to(&t.bytes, t.remote.addr);
                 }
             }
-            TransportKind::Tcp => self.write_stream(t.remote.addr, t.bytes),
+            TransportKind::Tcp => self.write_stream(t.remote, t.bytes),
+            // Over an open connection (a peer that connected to our listener), or one we may
+            // open ourselves.
+            TransportKind::Tls
+                if self.tls.connector.is_some() || self.conns.contains_key(&t.remote) =>
+            {
+                self.write_stream(t.remote, t.bytes)
+            }
             TransportKind::Tls => {
-                tracing::warn!(to = %t.remote.addr, "TLS is not served by this stack");
+                tracing::warn!(to = %t.remote.addr, "no TLS client configuration for this stack");
                 self.endpoint
                     .handle_transport_error(Instant::now(), t.remote);
             }
@@ -249,20 +272,36 @@ impl Driver {
         }
     }
 
-    fn write_stream(&mut self, addr: SocketAddr, bytes: Vec<u8>) {
-        match self.conns.get_mut(&addr) {
+    fn link(&self, remote: Remote) -> Link {
+        Link {
+            remote,
+            max_message: self.max_message,
+            events: self.conn_tx.clone(),
+        }
+    }
+
+    fn write_stream(&mut self, remote: Remote, bytes: Vec<u8>) {
+        match self.conns.get_mut(&remote) {
             Some(Conn::Open(w)) => {
                 let _ = w.send(bytes);
             }
             Some(Conn::Connecting(queue)) => queue.push(bytes),
             None => {
-                self.conns.insert(addr, Conn::Connecting(Vec::new()));
-                let task = tokio::spawn(conn::connect(
-                    addr,
-                    vec![bytes],
-                    self.max_message,
-                    self.conn_tx.clone(),
-                ));
+                let tls = match (remote.transport, &self.tls.connector) {
+                    (TransportKind::Tls, Some(connector)) => {
+                        match crate::tls::peer_name(self.tls.server_name.as_deref(), remote.addr) {
+                            Ok(name) => Some((connector.clone(), name)),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "TLS server name");
+                                self.endpoint.handle_transport_error(Instant::now(), remote);
+                                return;
+                            }
+                        }
+                    }
+                    _ => None,
+                };
+                self.conns.insert(remote, Conn::Connecting(Vec::new()));
+                let task = tokio::spawn(conn::connect(self.link(remote), vec![bytes], tls));
                 self.track(task);
             }
         }

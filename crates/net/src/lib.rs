@@ -1,5 +1,5 @@
 //! The tokio layer under Halo's sans-IO SIP core: one task owns the [`sip::endpoint::Endpoint`]
-//! and its sockets (UDP, TCP listener and connections) and drives it with real time.
+//! and its sockets (UDP, TCP and TLS listeners and connections) and drives it with real time.
 //!
 //! The task `select!`s socket reads, the endpoint's next deadline and a command channel; every
 //! lock and every clock lives here, never in `sip`. [`Stack`] is the cheap-clone handle.
@@ -9,5 +9,7 @@
 mod conn;
 mod driver;
 mod stack;
+pub mod tls;
 
-pub use stack::{ClientTxn, Incoming, Stack, StackConfig, StackError, TxnUpdate};
+pub use stack::{ClientTxn, Incoming, Stack, StackConfig, StackError, TxnUpdate, CLIENT_ONLY_HOST};
+pub use tls::TlsConfig;

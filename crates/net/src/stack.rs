@@ -8,8 +8,10 @@ use sip::msg::{Message, Request, Response};
 use sip::transport::{Remote, TransportKind};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
+use tokio_rustls::{TlsAcceptor, TlsConnector};
 
-use crate::driver::{Command, Driver, Start};
+use crate::driver::{Command, Driver, Start, Tls};
+use crate::tls::TlsConfig;
 
 /// Where to listen and how to run the endpoint.
 #[derive(Debug, Clone)]
@@ -22,6 +24,8 @@ pub struct StackConfig {
     /// The host to put in Via and Contact when the bound address is a wildcard (`0.0.0.0`);
     /// ignored otherwise.
     pub public_host: Option<String>,
+    /// SIP over TLS: a listener, outgoing connections, or both; the default is neither.
+    pub tls: TlsConfig,
 }
 
 /// Something the network brought that no client transaction was waiting for.
@@ -100,7 +104,13 @@ pub struct Stack {
     cmd: mpsc::UnboundedSender<Command>,
     udp: Option<SocketAddr>,
     tcp: Option<SocketAddr>,
+    tls: Option<SocketAddr>,
+    /// Opens TLS connections but accepts none.
+    tls_client_only: bool,
 }
+
+/// The Via and Contact host of a TLS client that does not listen.
+pub const CLIENT_ONLY_HOST: &str = "client.invalid";
 
 impl Stack {
     /// Binds the sockets and starts the driver on the current tokio runtime.
@@ -115,38 +125,64 @@ impl Stack {
             Some(a) => Some(TcpListener::bind(a).await?),
             None => None,
         };
+        let tls_listener = match &config.tls.listen {
+            Some((addr, server)) => Some((
+                TcpListener::bind(addr).await?,
+                TlsAcceptor::from(server.clone()),
+            )),
+            None => None,
+        };
         let max_message = config.endpoint.max_message_size;
         let udp_addr = udp.as_ref().map(UdpSocket::local_addr).transpose()?;
         let tcp_addr = tcp.as_ref().map(TcpListener::local_addr).transpose()?;
+        let tls_addr = tls_listener
+            .as_ref()
+            .map(|(l, _)| l.local_addr())
+            .transpose()?;
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (in_tx, in_rx) = mpsc::unbounded_channel();
         let mut endpoint = Endpoint::new(config.endpoint, Instant::now());
         for (kind, addr) in [
             (TransportKind::Udp, udp_addr),
             (TransportKind::Tcp, tcp_addr),
+            (TransportKind::Tls, tls_addr),
         ] {
             if let Some(addr) = addr {
                 endpoint.set_sent_by(kind, sent_by(addr, config.public_host.as_deref()));
             }
         }
-        let driver = Driver::new(endpoint, udp, tcp, max_message, cmd_rx, in_tx);
+        if tls_addr.is_none() && config.tls.client.is_some() {
+            // A TLS client without a listener cannot be reached but through its connections,
+            // so its Via names no address: an `.invalid` host, as RFC 7118 §5 does for
+            // WebSocket clients in the same position.
+            endpoint.set_sent_by(TransportKind::Tls, CLIENT_ONLY_HOST.to_owned());
+        }
+        let tls = Tls {
+            listener: tls_listener,
+            connector: config.tls.client.clone().map(TlsConnector::from),
+            server_name: config.tls.server_name.clone(),
+        };
+        let tls_client = config.tls.client.is_some();
+        let driver = Driver::new(endpoint, udp, tcp, tls, max_message, cmd_rx, in_tx);
         tokio::spawn(driver.run());
         Ok((
             Stack {
                 cmd: cmd_tx,
                 udp: udp_addr,
                 tcp: tcp_addr,
+                tls: tls_addr,
+                tls_client_only: tls_addr.is_none() && tls_client,
             },
             in_rx,
         ))
     }
 
-    /// The bound address for a transport (TLS is not served by this stack).
+    /// The bound address for a transport.
     pub fn local_addr(&self, transport: TransportKind) -> Option<SocketAddr> {
         match transport {
             TransportKind::Udp => self.udp,
             TransportKind::Tcp => self.tcp,
-            TransportKind::Tls => None,
+            TransportKind::Tls => self.tls,
         }
     }
 
@@ -230,13 +266,21 @@ impl Stack {
         }
     }
 
-    /// The `host:port` a peer can reach this stack at over `transport`, for Contact headers.
+    /// The `host:port` a peer can reach this stack at over `transport`, for Contact headers;
+    /// [`CLIENT_ONLY_HOST`] for a TLS client that does not listen (reachable only through its
+    /// own connections, which a registrar keeps as the binding's source).
     pub fn contact_host_port(
         &self,
         transport: TransportKind,
         public_host: Option<&str>,
     ) -> Option<String> {
-        self.local_addr(transport).map(|a| sent_by(a, public_host))
+        match self.local_addr(transport) {
+            Some(a) => Some(sent_by(a, public_host)),
+            None if transport == TransportKind::Tls && self.tls_client_only => {
+                Some(CLIENT_ONLY_HOST.to_owned())
+            }
+            None => None,
+        }
     }
 
     async fn call<T>(

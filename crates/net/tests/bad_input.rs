@@ -21,6 +21,7 @@ async fn stack() -> (Stack, UnboundedReceiver<Incoming>) {
             ..Config::default()
         },
         public_host: None,
+        tls: Default::default(),
     };
     Stack::start(config).await.expect("start stack")
 }

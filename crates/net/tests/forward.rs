@@ -14,6 +14,7 @@ async fn stack() -> (Stack, tokio::sync::mpsc::UnboundedReceiver<Incoming>) {
         tcp: None,
         endpoint: Config::default(),
         public_host: None,
+        tls: Default::default(),
     })
     .await
     .expect("loopback binds")

@@ -83,6 +83,7 @@ async fn main() -> Result<(), BoxError> {
             tcp: None,
             endpoint: sip::endpoint::Config::default(),
             public_host: None,
+            tls: Default::default(),
         })
         .await?;
         let local = stack

@@ -34,6 +34,8 @@ pub struct Config {
     pub udp: Option<SocketAddr>,
     /// The TCP listener, if any.
     pub tcp: Option<SocketAddr>,
+    /// The TLS listener, if any.
+    pub tls: Option<SocketAddr>,
     /// The username of the echo buddy; `None` disables it.
     pub echo_user: Option<String>,
     /// Whether challenges also offer `Bearer realm=…` (RFC 8898). Some Digest-only phones
@@ -65,6 +67,7 @@ impl Config {
             notify_interval: Duration::from_millis(200),
             udp: None,
             tcp: None,
+            tls: None,
             echo_user: Some("echo".to_owned()),
             bearer_challenge: true,
         }

@@ -454,7 +454,7 @@ impl Registrar {
             return false;
         };
         let port = uri.port.unwrap_or(5060);
-        [self.config.udp, self.config.tcp]
+        [self.config.udp, self.config.tcp, self.config.tls]
             .into_iter()
             .flatten()
             .any(|a| a.port() == port && (a.ip() == ip || a.ip().is_unspecified()))
@@ -465,7 +465,7 @@ impl Registrar {
         match transport {
             TransportKind::Udp => self.config.udp,
             TransportKind::Tcp => self.config.tcp,
-            TransportKind::Tls => None,
+            TransportKind::Tls => self.config.tls,
         }
     }
 

@@ -51,6 +51,10 @@ pub(crate) struct ServeArgs {
     /// Address of the SIP registrar, UDP and TCP, e.g. 0.0.0.0:5060; no SIP without it.
     #[arg(long, value_name = "ADDR:PORT")]
     pub(crate) sip: Option<SocketAddr>,
+    /// Also serve SIP over TLS here, e.g. 0.0.0.0:5061, with the certificate of --tls-cert
+    /// (or the config file's [tls]); needs --sip.
+    #[arg(long, requires = "sip", value_name = "ADDR:PORT")]
+    pub(crate) sip_tls: Option<SocketAddr>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@
 //! data = "/var/lib/halo"
 //! http = "0.0.0.0:8443"
 //! domain = "example.org"
+//! sip_tls = "0.0.0.0:5061"     # SIP over TLS too, with the [tls] certificate (needs --sip)
 //! [tls]
 //! cert = "/etc/halo/cert.pem"
 //! key = "/etc/halo/key.pem"
@@ -49,6 +50,7 @@ struct FileConfig {
     domain: Option<String>,
     issuer: Option<String>,
     tls: Option<TlsPaths>,
+    sip_tls: Option<SocketAddr>,
     tokens: TokenConfig,
     lockout: LockoutConfig,
     argon2: Argon2Config,
@@ -118,7 +120,7 @@ impl RegistrarFile {
     }
 }
 
-/// Certificate and key for HTTPS.
+/// Certificate and key for HTTPS and SIP over TLS.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TlsPaths {
@@ -132,6 +134,7 @@ pub(crate) struct Settings {
     pub(crate) users: users::Config,
     pub(crate) http: SocketAddr,
     pub(crate) tls: Option<TlsPaths>,
+    pub(crate) sip_tls: Option<SocketAddr>,
     pub(crate) registrar: RegistrarFile,
 }
 
@@ -195,6 +198,7 @@ impl Settings {
             users,
             http,
             tls,
+            sip_tls: serve.and_then(|s| s.sip_tls).or(file.sip_tls),
             registrar: file.registrar,
         })
     }

@@ -45,6 +45,7 @@ pub(crate) async fn run(
         mut users,
         http,
         tls,
+        sip_tls,
         registrar: registrar_settings,
     } = settings;
     // Clients learn where to REGISTER from the login answer; a concrete bound address is more
@@ -54,6 +55,22 @@ pub(crate) async fn run(
             .sip
             .registrar
             .get_or_insert_with(|| format!("sip:{addr}"));
+    }
+    if sip_tls.is_some() && sip.is_none() {
+        anyhow::bail!("SIP over TLS (sip_tls) needs the SIP service: give --sip");
+    }
+    let sip_tls = match (sip_tls, &tls) {
+        (None, _) => None,
+        (Some(addr), Some(TlsPaths { cert, key })) => Some((addr, net::tls::server_config(cert, key)?)),
+        (Some(_), None) => anyhow::bail!(
+            "--sip-tls needs a certificate: give --tls-cert and --tls-key, or [tls] in the config file"
+        ),
+    };
+    if let Some((addr, _)) = sip_tls.as_ref().filter(|(a, _)| !a.ip().is_unspecified()) {
+        users
+            .sip
+            .registrar_tls
+            .get_or_insert_with(|| format!("sip:{addr};transport=tls"));
     }
     // Opening may generate the first RSA key, which takes a moment: keep it off the runtime.
     let state = tokio::task::spawn_blocking(move || AppState::open(users, Arc::new(SystemClock)))
@@ -88,6 +105,7 @@ pub(crate) async fn run(
         services.spawn(sip_service(
             state.clone(),
             addr,
+            sip_tls,
             registrar_settings,
             registrar_db,
             policy_rx,
@@ -147,11 +165,12 @@ async fn users_http(
     Ok(())
 }
 
-/// The SIP registrar, on UDP and TCP at `addr`, checking credentials with this process's users
-/// service.
+/// The SIP registrar, on UDP and TCP at `addr` (and TLS at `tls`), checking credentials with
+/// this process's users service.
 async fn sip_service(
     state: AppState,
     addr: SocketAddr,
+    tls: Option<(SocketAddr, Arc<rustls::ServerConfig>)>,
     settings: RegistrarFile,
     db: PathBuf,
     policy: mpsc::UnboundedReceiver<String>,
@@ -165,6 +184,10 @@ async fn sip_service(
             ..sip::endpoint::Config::default()
         },
         public_host: None,
+        tls: net::TlsConfig {
+            listen: tls,
+            ..Default::default()
+        },
     })
     .await
     .with_context(|| format!("binding SIP on {addr}"))?;
@@ -173,10 +196,14 @@ async fn sip_service(
     settings.apply(&mut config);
     config.udp = stack.local_addr(TransportKind::Udp);
     config.tcp = stack.local_addr(TransportKind::Tcp);
+    config.tls = stack.local_addr(TransportKind::Tls);
     println!(
         "halo-server SIP on udp and tcp {}",
         config.udp.map(|a| a.to_string()).unwrap_or_default()
     );
+    if let Some(tls) = config.tls {
+        println!("halo-server SIP on tls {tls}");
+    }
     let store = registrar::Store::open(&db).context("opening the registrar database")?;
     let accounts = Box::new(registrar::UsersAccounts::new(state));
     let core = registrar::Registrar::new(

@@ -160,6 +160,7 @@ impl Phone {
             tcp: None,
             endpoint: sip::endpoint::Config::default(),
             public_host: None,
+            tls: Default::default(),
         })
         .await
         .expect("a UDP socket");

@@ -165,4 +165,6 @@ pub struct SipConfig {
     pub realm: Option<String>,
     /// Registrar URI advertised to clients; defaults to `sip:{domain}`.
     pub registrar: Option<String>,
+    /// The registrar's SIP-over-TLS URI (`sip:host:port;transport=tls`), advertised when set.
+    pub registrar_tls: Option<String>,
 }

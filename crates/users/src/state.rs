@@ -44,6 +44,9 @@ pub struct SipInfo {
     pub domain: String,
     /// The URI to REGISTER with.
     pub registrar: String,
+    /// The same registrar over TLS, when it serves TLS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_tls: Option<String>,
 }
 
 /// The discovery document at `/.well-known/halo`.
@@ -169,6 +172,7 @@ impl AppState {
         SipInfo {
             domain: self.inner.config.domain.clone(),
             registrar: self.inner.config.registrar(),
+            registrar_tls: self.inner.config.sip.registrar_tls.clone(),
         }
     }
 

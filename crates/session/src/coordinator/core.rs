@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use net::{Incoming, Stack, StackConfig, TxnUpdate};
+use net::{ClientTxn, Incoming, Stack, StackConfig, TxnUpdate};
 use presence::Status;
 use rand::rngs::SmallRng;
 use rand::{RngCore, SeedableRng};
@@ -16,7 +16,7 @@ use sip::msg::{Message, NameAddr, Request, Response, Uri};
 use sip::publication::Publication;
 use sip::transport::{Remote, TransportKind};
 use tokio::sync::{broadcast, mpsc, oneshot};
-use tokio::time::sleep_until;
+use tokio::time::{sleep_until, timeout_at};
 
 use super::calls::Call;
 use super::login::{self, Tokens};
@@ -189,12 +189,17 @@ impl Core {
                 base_url,
                 registrar: outbound,
             } => {
-                let client = reqwest::Client::new();
+                let client = http_client(config.tls_ca.as_deref())?;
                 let base = base_url.trim_end_matches('/').to_owned();
                 let tokens = login::login(&client, &base, &config.user, &config.password).await?;
+                let advertised = if config.transport == TransportKind::Tls {
+                    tokens.sip.registrar_tls.clone().ok_or(StartError::NoTls)?
+                } else {
+                    tokens.sip.registrar.clone()
+                };
                 let registrar = outbound
-                    .or_else(|| registrar_addr(&tokens.sip.registrar))
-                    .ok_or_else(|| StartError::Registrar(tokens.sip.registrar.clone()))?;
+                    .or_else(|| registrar_addr(&advertised))
+                    .ok_or(StartError::Registrar(advertised))?;
                 auth.set_bearer_token(BearerToken::new(tokens.access_token.clone()).ok());
                 let api = Api {
                     client: client.clone(),
@@ -211,18 +216,31 @@ impl Core {
         };
         std::fs::create_dir_all(&config.data_dir)?;
         let store = Store::open(&config.data_dir.join(format!("{}.sqlite", config.user)))?;
-        let tcp = config.transport == TransportKind::Tcp;
+        let tls = match config.transport {
+            TransportKind::Tls => net::TlsConfig {
+                client: Some(
+                    net::tls::client_config(config.tls_ca.as_deref()).map_err(StartError::Tls)?,
+                ),
+                ..Default::default()
+            },
+            _ => net::TlsConfig::default(),
+        };
         let (stack, incoming) = Stack::start(StackConfig {
-            udp: (!tcp).then_some(config.sip_bind),
-            tcp: tcp.then_some(config.sip_bind),
+            udp: (config.transport == TransportKind::Udp).then_some(config.sip_bind),
+            tcp: (config.transport == TransportKind::Tcp).then_some(config.sip_bind),
             endpoint: sip::endpoint::Config::default(),
             public_host: None,
+            tls,
         })
         .await?;
         let host_port = stack
             .contact_host_port(config.transport, None)
             .expect("the stack binds the configured transport");
-        let transport_param = if tcp { ";transport=tcp" } else { "" };
+        let transport_param = match config.transport {
+            TransportKind::Udp => "",
+            TransportKind::Tcp => ";transport=tcp",
+            TransportKind::Tls => ";transport=tls",
+        };
         let contact = NameAddr::parse(&format!(
             "<sip:{}@{host_port}{transport_param}>",
             config.user
@@ -508,21 +526,11 @@ impl Core {
                         _ => None,
                     };
                     match self.stack.send_request(req, self.remote).await {
-                        Ok(mut txn) => {
+                        Ok(txn) => {
                             if let Some(call) = invite_of {
                                 let _ = self.internal_tx.send(Internal::Invite(call, txn.id));
                             }
-                            let tx = self.internal_tx.clone();
-                            tokio::spawn(async move {
-                                while let Some(update) = txn.next().await {
-                                    let last = !matches!(&update, TxnUpdate::Response(r) if r.status < 200);
-                                    if tx.send(Internal::Txn(owner.clone(), update)).is_err()
-                                        || last
-                                    {
-                                        break;
-                                    }
-                                }
-                            });
+                            tokio::spawn(pass_on(txn, owner, self.internal_tx.clone()));
                         }
                         Err(e) => {
                             tracing::warn!(%e, "send failed");
@@ -636,6 +644,27 @@ fn far_future() -> Instant {
     Instant::now() + std::time::Duration::from_secs(86_400)
 }
 
+/// The HTTP client for sign-in and the REST API, trusting `tls_ca` too: a server with a
+/// private CA uses it for HTTPS as well as for SIP over TLS.
+fn http_client(tls_ca: Option<&std::path::Path>) -> Result<reqwest::Client, StartError> {
+    let mut builder = reqwest::Client::builder();
+    if let Some(path) = tls_ca {
+        let pem = std::fs::read(path).map_err(StartError::Tls)?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            StartError::Tls(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{}: {e}", path.display()),
+            ))
+        })?;
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| StartError::Login(login::LoginError::Http(e)))
+}
+
 /// `sip:host:port` (as halo-server names its registrar) to a socket address.
 fn registrar_addr(uri: &str) -> Option<SocketAddr> {
     let uri = Uri::parse(uri).ok()?;
@@ -646,4 +675,31 @@ fn registrar_addr(uri: &str) -> Option<SocketAddr> {
         host.parse().ok()?
     };
     Some(SocketAddr::new(ip, uri.port.unwrap_or(5060)))
+}
+
+/// Hands a client transaction's updates to the task up to its final response. An INVITE's
+/// go on for Timer M after its first 2xx: in Accepted the transaction passes on the 2xx of
+/// other forks (RFC 6026 §8.4), and each of those needs its ACK and BYE.
+async fn pass_on(mut txn: ClientTxn, owner: Owner, tx: mpsc::UnboundedSender<Internal>) {
+    let mut accepted_until = None;
+    loop {
+        let update = match accepted_until {
+            Some(end) => timeout_at(end, txn.next()).await.unwrap_or(None),
+            None => txn.next().await,
+        };
+        let Some(update) = update else { return };
+        let more = match &update {
+            TxnUpdate::Response(r) if r.status < 200 => true,
+            TxnUpdate::Response(r) if r.is_success() && matches!(owner, Owner::Invite(_)) => {
+                // The stack's endpoint runs with the default timers (see `Core::start`).
+                let timer_m = sip::endpoint::Config::default().timers.timeout();
+                accepted_until.get_or_insert_with(|| tokio::time::Instant::now() + timer_m);
+                true
+            }
+            _ => false,
+        };
+        if tx.send(Internal::Txn(owner.clone(), update)).is_err() || !more {
+            return;
+        }
+    }
 }

@@ -16,6 +16,9 @@ pub(crate) struct Tokens {
 pub(crate) struct SipInfo {
     pub(crate) domain: String,
     pub(crate) registrar: String,
+    /// Present when the server also serves SIP over TLS.
+    #[serde(default)]
+    pub(crate) registrar_tls: Option<String>,
 }
 
 /// Why signing in failed.

@@ -63,8 +63,11 @@ pub struct Config {
     pub user: String,
     /// Password (login for halo-server, Digest for standard servers).
     pub password: String,
-    /// UDP or TCP towards the server.
+    /// UDP, TCP or TLS towards the server.
     pub transport: TransportKind,
+    /// Over TLS, CA certificates (PEM) to trust besides the public roots: a server with a
+    /// private CA.
+    pub tls_ca: Option<PathBuf>,
     /// Local SIP address; port 0 picks one.
     pub sip_bind: SocketAddr,
     /// Where the chat history lives (created if missing).
@@ -99,6 +102,7 @@ impl Config {
             user: user.to_owned(),
             password: password.to_owned(),
             transport: TransportKind::Udp,
+            tls_ca: None,
             sip_bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir,
             auto_answer: false,
@@ -133,6 +137,12 @@ pub enum StartError {
     /// The server's registrar address is not usable.
     #[error("the server gave an unusable registrar address `{0}`")]
     Registrar(String),
+    /// halo-server does not offer SIP over TLS.
+    #[error("the server does not offer SIP over TLS")]
+    NoTls,
+    /// The TLS trust (the CA file) could not be loaded.
+    #[error("cannot load TLS trust: {0}")]
+    Tls(std::io::Error),
 }
 
 /// The Coordinator's task has stopped (after `quit`, or it failed).

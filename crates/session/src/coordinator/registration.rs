@@ -203,7 +203,7 @@ impl Core {
         if !self.is_registered() {
             return;
         }
-        if self.cfg.transport == sip::transport::TransportKind::Tcp {
+        if self.cfg.transport.is_reliable() {
             self.out.push(super::core::Out::Keepalive);
         }
         let mut req = Request::new(Method::Options, Uri::sip(None, &self.domain, None));

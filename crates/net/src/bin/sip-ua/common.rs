@@ -19,6 +19,7 @@ pub(crate) async fn start(
         tcp: Some(tcp),
         endpoint: Config::default(),
         public_host: None,
+        tls: Default::default(),
     };
     Ok(Stack::start(config).await?)
 }

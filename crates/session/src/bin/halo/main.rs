@@ -36,6 +36,9 @@ struct Cli {
     password_env: Option<String>,
     #[arg(long, value_enum, default_value = "udp")]
     transport: Transport,
+    /// With --transport tls: CA certificates (PEM) to trust besides the public roots.
+    #[arg(long, value_name = "FILE")]
+    tls_ca: Option<PathBuf>,
     #[arg(long, default_value = "127.0.0.1:0")]
     sip_bind: SocketAddr,
     /// Chat history and buddy list live here.
@@ -98,6 +101,7 @@ enum Format {
 enum Transport {
     Udp,
     Tcp,
+    Tls,
 }
 
 #[tokio::main]
@@ -184,7 +188,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     config.transport = match cli.transport {
         Transport::Udp => TransportKind::Udp,
         Transport::Tcp => TransportKind::Tcp,
+        Transport::Tls => TransportKind::Tls,
     };
+    config.tls_ca = cli.tls_ca.clone();
     config.sip_bind = cli.sip_bind;
     config.auto_answer = cli.auto_answer;
     config.dnd_reject = if cli.dnd_decline { 603 } else { 486 };

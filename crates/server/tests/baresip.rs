@@ -1,5 +1,6 @@
 //! Two real baresip phones (software nobody here wrote) against `halo-server --demo` over
-//! loopback: Digest registration, each other's presence, MESSAGE both ways, and a call.
+//! loopback: Digest registration, each other's presence, MESSAGE both ways, and a call; once
+//! over UDP and once over TLS (the server holding a certificate from a per-run CA).
 //!
 //! The phones are set up by `tests/interop/baresip-up.sh` (the Kamailio rig's script, pointed
 //! at this server by environment) on ports of their own: SIP 5380/5384, ctrl_tcp 4741/4742,
@@ -19,6 +20,19 @@ use common::{eventually, prepare, Server};
 
 const PORT_OFFSET: u16 = 300;
 const RTP_OFFSET: u16 = 2000;
+/// The TLS run's phones: SIP 5420/5424 (TLS on the next ports), ctrl_tcp 4781/4782, RTP
+/// 12500-12699, apart from the UDP run's so that both tests can run at once.
+const TLS_PORT_OFFSET: u16 = 340;
+const TLS_RTP_OFFSET: u16 = 2400;
+
+#[path = "../../net/tests/support/certs.rs"]
+mod certs;
+use certs::make_certificates;
+
+fn free_tcp_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("loopback");
+    listener.local_addr().expect("bound").port()
+}
 
 /// Stops a phone's process group (baresip-up.sh starts each with setsid) when dropped.
 struct Phone {
@@ -183,6 +197,21 @@ fn baresip_installed() -> bool {
 
 #[test]
 fn two_baresip_phones_register_see_presence_chat_and_call_through_halo_server() {
+    two_baresip_phones(Transport::Udp);
+}
+
+#[test]
+fn the_same_over_tls() {
+    two_baresip_phones(Transport::Tls);
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Transport {
+    Udp,
+    Tls,
+}
+
+fn two_baresip_phones(transport: Transport) {
     if !baresip_installed() {
         eprintln!("SKIPPED: baresip is not installed (tests/interop/install.sh)");
         return;
@@ -193,10 +222,26 @@ fn two_baresip_phones_register_see_presence_chat_and_call_through_halo_server() 
     // the server as an operator with such phones would.
     let config = dir.path().join("halo.toml");
     let mut text = std::fs::read_to_string(&config).expect("config written");
+    let tls = (transport == Transport::Tls).then(|| {
+        make_certificates(dir.path());
+        let addr = SocketAddr::from(([127, 0, 0, 1], free_tcp_port()));
+        // A top-level key: before the tables the prepared file already has.
+        text = format!(
+            "sip_tls = \"{addr}\"\n{text}[tls]\ncert = {:?}\nkey = {:?}\n",
+            dir.path().join("cert.pem"),
+            dir.path().join("key.pem")
+        );
+        addr
+    });
     text.push_str("[registrar]\ndigest_algorithms = [\"MD5\"]\nbearer_challenge = false\n");
     std::fs::write(&config, text).expect("config extended");
     let server = Server::start(dir.path(), SocketAddr::from(([127, 0, 0, 1], 0)));
     let run = dir.path().join("interop");
+    // Each transport's phones on ports of their own, so the two tests can run side by side.
+    let (offset, rtp_offset) = match transport {
+        Transport::Udp => (PORT_OFFSET, RTP_OFFSET),
+        Transport::Tls => (TLS_PORT_OFFSET, TLS_RTP_OFFSET),
+    };
     let phones: Vec<Phone> = ["alice", "bob"]
         .iter()
         .map(|u| Phone {
@@ -204,23 +249,27 @@ fn two_baresip_phones_register_see_presence_chat_and_call_through_halo_server() 
         })
         .collect();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop/baresip-up.sh");
-    let up = Command::new("bash")
-        .arg(script)
+    let mut up = Command::new("bash");
+    up.arg(script)
         .args(["alice", "bob"])
         .env("INTEROP_RUN_DIR", &run)
         .env("SIP_DOMAIN", "example.test")
         .env("BARESIP_PROXY", server.sip.to_string())
-        .env("BARESIP_PORT_OFFSET", PORT_OFFSET.to_string())
-        .env("BARESIP_RTP_OFFSET", RTP_OFFSET.to_string())
-        .output()
-        .expect("baresip-up.sh runs");
+        .env("BARESIP_PORT_OFFSET", offset.to_string())
+        .env("BARESIP_RTP_OFFSET", rtp_offset.to_string());
+    if let Some(addr) = tls {
+        up.env("BARESIP_PROXY", addr.to_string())
+            .env("BARESIP_TRANSPORT", "tls")
+            .env("BARESIP_CAFILE", dir.path().join("ca.pem"));
+    }
+    let up = up.output().expect("baresip-up.sh runs");
     assert!(
         up.status.success(),
         "baresip-up.sh: {}",
         String::from_utf8_lossy(&up.stderr)
     );
-    let mut alice = Ctrl::connect(4441 + PORT_OFFSET);
-    let mut bob = Ctrl::connect(4442 + PORT_OFFSET);
+    let mut alice = Ctrl::connect(4441 + offset);
+    let mut bob = Ctrl::connect(4442 + offset);
 
     for (name, ctrl) in [("alice", &mut alice), ("bob", &mut bob)] {
         assert!(

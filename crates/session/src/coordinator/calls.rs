@@ -28,6 +28,9 @@ pub(super) struct Call {
     /// The INVITE we are answering (incoming calls).
     incoming: Option<(TxnId, Request)>,
     forks: Option<DialogSet>,
+    /// Remote tags of the other forks' dialogs we BYEd: a retransmitted 2xx of one is ACKed
+    /// again but not ended twice.
+    ended_forks: Vec<String>,
     dialog: Option<Dialog>,
     /// Presence shows on-the-phone because of this call.
     pub(super) on_phone: bool,
@@ -56,6 +59,7 @@ impl Core {
             invite_txn: None,
             incoming: None,
             forks: None,
+            ended_forks: Vec::new(),
             dialog: None,
             on_phone: false,
         };
@@ -203,25 +207,19 @@ impl Core {
             self.push_ctx(Target::Call(id), Event::AuthChallenge, ctx);
             return;
         }
-        let update = self
-            .calls
-            .get_mut(&id)
-            .and_then(|c| c.forks.as_mut())
-            .map(|f| f.handle_response(&resp));
-        let event = match (resp.status, update) {
-            (100, _) => return,
-            (180..=182, _) => Event::RemoteRinging,
-            (183, _) => Event::RemoteEarly,
-            (101..=199, _) => return,
-            (200..=299, Some(Ok(ForkUpdate::ExtraConfirmed(dialog)))) => {
-                self.end_extra_fork(*dialog, &resp);
-                return;
-            }
-            (200..=299, _) => {
+        if self.ended_extra_fork(id, &resp) {
+            return;
+        }
+        let event = match resp.status {
+            100 => return,
+            180..=182 => Event::RemoteRinging,
+            183 => Event::RemoteEarly,
+            101..=199 => return,
+            200..=299 => {
                 self.confirm_outgoing(id, &resp);
                 Event::CallAnswered
             }
-            (status, _) => {
+            status => {
                 ctx.failure = Some((status, resp.reason.clone()));
                 Event::CallFailed
             }
@@ -247,12 +245,25 @@ impl Core {
         }
     }
 
-    /// A second fork answered too: ACK it and end it (RFC 3261 §13.2.2.4).
-    fn end_extra_fork(&mut self, mut dialog: Dialog, resp: &Response) {
+    /// Feeds a response to our INVITE to its dialog set. A 2xx from a second fork is ACKed
+    /// and ended here (RFC 3261 §13.2.2.4), and `true` says the call has nothing to do with it.
+    fn ended_extra_fork(&mut self, id: CallId, resp: &Response) -> bool {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return false;
+        };
+        let update = c.forks.as_mut().map(|f| f.handle_response(resp));
+        let Some(Ok(ForkUpdate::ExtraConfirmed(mut dialog))) = update else {
+            return false;
+        };
         let seq = resp.cseq().map_or(1, |c| c.seq);
         self.out.push(Out::Stateless(dialog.create_ack(seq)));
-        let bye = dialog.create_request(Method::Bye);
-        self.request_out(bye, Owner::Nobody);
+        let tag = dialog.id().remote_tag.clone();
+        if !c.ended_forks.contains(&tag) {
+            c.ended_forks.push(tag);
+            let bye = dialog.create_request(Method::Bye);
+            self.request_out(bye, Owner::Nobody);
+        }
+        true
     }
 
     pub(super) fn send_ack(&mut self, id: CallId, ctx: &Ctx) {
@@ -267,12 +278,16 @@ impl Core {
         }
     }
 
-    /// A 2xx retransmitted after the INVITE transaction ended: ACK it again.
+    /// A 2xx retransmitted after the INVITE transaction ended: ACK it again, in its own
+    /// dialog (another fork's is ended, not taken for the call's).
     pub(super) fn stray(&mut self, resp: Response) {
         let is_invite_2xx =
             resp.is_success() && resp.cseq().is_ok_and(|c| c.method == Method::Invite);
         let call = resp.call_id().ok().and_then(|c| self.call_by_call_id(c));
         if let (true, Some(id)) = (is_invite_2xx, call) {
+            if self.ended_extra_fork(id, &resp) {
+                return;
+            }
             let ctx = Ctx {
                 response: Some(resp),
                 ..Ctx::default()

@@ -108,9 +108,19 @@ impl Phone {
         what: &str,
         pred: impl Fn(&Value) -> bool,
     ) -> Value {
+        self.take(within, &pred).unwrap_or_else(|| {
+            panic!(
+                "no {what} within {within:?}; last events:\n{}",
+                self.recent()
+            )
+        })
+    }
+
+    /// [`Phone::wait_for`] without the panic: `None` when nothing matched in time.
+    fn take(&self, within: Duration, pred: &impl Fn(&Value) -> bool) -> Option<Value> {
         let mut backlog = self.backlog.borrow_mut();
-        if let Some(i) = backlog.iter().position(&pred) {
-            return backlog.remove(i).expect("position is in range");
+        if let Some(i) = backlog.iter().position(pred) {
+            return backlog.remove(i);
         }
         let end = Instant::now() + within;
         while let Some(left) = end.checked_duration_since(Instant::now()) {
@@ -118,13 +128,28 @@ impl Phone {
                 Ok(v) => {
                     self.seen.borrow_mut().push(v.clone());
                     if pred(&v) {
-                        return v;
+                        return Some(v);
                     }
                     backlog.push_back(v);
                 }
                 Err(_) => break,
             }
         }
+        None
+    }
+
+    /// Every event this phone has printed so far, taken or not, in order.
+    pub(crate) fn events_so_far(&self) -> Vec<Value> {
+        let mut backlog = self.backlog.borrow_mut();
+        while let Ok(v) = self.events.try_recv() {
+            self.seen.borrow_mut().push(v.clone());
+            backlog.push_back(v);
+        }
+        self.seen.borrow().clone()
+    }
+
+    /// The last events seen, one a line, for failure messages.
+    fn recent(&self) -> String {
         let seen = self.seen.borrow();
         let tail: Vec<String> = seen
             .iter()
@@ -133,10 +158,7 @@ impl Phone {
             .rev()
             .map(Value::to_string)
             .collect();
-        panic!(
-            "no {what} within {within:?}; last events:\n{}",
-            tail.join("\n")
-        );
+        tail.join("\n")
     }
 
     /// [`Phone::wait_for`] with ten seconds.
@@ -150,6 +172,31 @@ impl Phone {
         self.wait("unregistration", is("unregistered"));
         assert!(self.child.0.wait().expect("exits").success());
     }
+}
+
+/// The first of `phones` to print an event for which `pred` holds, and that event, within
+/// ten seconds: for peers of which any one may be the one to act.
+pub(crate) fn wait_any(
+    phones: &[&Phone],
+    what: &str,
+    pred: impl Fn(&Value) -> bool,
+) -> (usize, Value) {
+    let within = Duration::from_secs(10);
+    let end = Instant::now() + within;
+    // Short turns on each phone in rotation: every wait still ends on an event or the bound.
+    let turn = Duration::from_millis(20);
+    while Instant::now() < end {
+        for (i, phone) in phones.iter().enumerate() {
+            if let Some(v) = phone.take(turn, &pred) {
+                return (i, v);
+            }
+        }
+    }
+    let recent: Vec<String> = phones.iter().map(|p| p.recent()).collect();
+    panic!(
+        "no {what} within {within:?} on any phone; last events:\n{}",
+        recent.join("\n--\n")
+    );
 }
 
 /// An event-name predicate.

@@ -69,9 +69,9 @@ impl Core {
     }
 
     /// Our watcher list is one more subscription, started and recovered with the others.
-    /// Only on halo-server: against the Kamailio rig a `presence.winfo` subscription left
-    /// baresip showing us as Unknown (not yet understood; see docs/decisions.md), and
-    /// there the phone could not answer a watcher anyway.
+    /// Only on halo-server: the Kamailio rig's in-memory presence set-up crashes on a
+    /// `presence.winfo` SUBSCRIBE (docs/decisions.md), and there the phone could not answer
+    /// a watcher anyway.
     pub(super) fn watch_watchers(&mut self) {
         if self.http.is_none() {
             return;

@@ -38,6 +38,11 @@ pub struct Config {
     pub tls: Option<SocketAddr>,
     /// The username of the echo buddy; `None` disables it.
     pub echo_user: Option<String>,
+    /// Where the echo buddy's reflector (`echo_media::reflect`) receives RTP; without one the
+    /// echo buddy answers calls 480.
+    pub echo_media: Option<SocketAddr>,
+    /// How long the reflector holds each packet before sending it back.
+    pub echo_delay: Duration,
     /// Whether challenges also offer `Bearer realm=…` (RFC 8898). Some Digest-only phones
     /// (libre-based, baresip 1.0) abandon a 401 carrying any challenge they do not know.
     pub bearer_challenge: bool,
@@ -69,6 +74,8 @@ impl Config {
             tcp: None,
             tls: None,
             echo_user: Some("echo".to_owned()),
+            echo_media: None,
+            echo_delay: Duration::from_millis(500),
             bearer_challenge: true,
         }
     }

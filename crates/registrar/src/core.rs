@@ -15,6 +15,7 @@ use sip::transport::{Remote, TransportKind};
 use crate::accounts::Accounts;
 use crate::auth::{Authenticated, Authenticator, Challenger};
 use crate::config::Config;
+use crate::echo::EchoCalls;
 use crate::location::{Binding, Location};
 use crate::message::Relay;
 use crate::presence::Presence;
@@ -99,6 +100,7 @@ pub struct Registrar {
     pub(crate) presence: Presence,
     pub(crate) relays: HashMap<u64, Relay>,
     pub(crate) forks: HashMap<TxnId, Fork>,
+    pub(crate) echo: EchoCalls,
     /// In-dialog requests being relayed, to answer them if the next hop fails.
     pub(crate) hops: HashMap<TxnId, Request>,
     pub(crate) pending: HashMap<OutId, Purpose>,
@@ -151,6 +153,7 @@ impl Registrar {
             location: Location::default(),
             relays: HashMap::new(),
             forks: HashMap::new(),
+            echo: EchoCalls::default(),
             hops: HashMap::new(),
             pending: HashMap::new(),
             delivering: HashMap::new(),
@@ -206,7 +209,8 @@ impl Registrar {
                 Ok(())
             }
             Method::Notify => Err(481),
-            Method::Bye | Method::Info | Method::Update | Method::Refer => Err(481),
+            Method::Bye => self.echo_bye(txn, req),
+            Method::Info | Method::Update | Method::Refer => Err(481),
             _ => {
                 let mut resp = self.response(req, 405);
                 resp.headers.push("Allow", ALLOW);

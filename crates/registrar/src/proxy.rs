@@ -26,6 +26,10 @@ pub(crate) struct Fork {
 
 impl Registrar {
     pub(crate) fn invite(&mut self, txn: TxnId, req: &Request) -> Result<(), u16> {
+        // Inside a dialog nothing is challenged (the tags are the evidence).
+        if self.is_echo_dialog(req) {
+            return self.echo_invite(txn, req);
+        }
         let Some(_caller) = self.authenticate(txn, req, Challenger::Proxy)? else {
             return Ok(());
         };
@@ -33,9 +37,7 @@ impl Registrar {
             return Err(404);
         };
         if self.is_echo(&user) {
-            // Answering and looping back RTP needs the media crate; until then the echo buddy
-            // says clearly that it takes no calls.
-            return Err(480);
+            return self.echo_invite(txn, req);
         }
         if !self.accounts.exists(&user) {
             return Err(404);
@@ -268,6 +270,10 @@ impl Registrar {
     /// ACK of a 2xx: no transaction, so our Via is added by hand (RFC 3261 §16.6 step 8).
     pub(crate) fn relay_ack(&mut self, mut ack: Request) {
         self.strip_own_routes(&mut ack);
+        if !self.is_routed_through_us(&ack) {
+            // For us: the ACK of an echo call. Sending it on would send it to ourselves.
+            return;
+        }
         let Some(to) = self.next_hop(&ack) else {
             return;
         };

@@ -61,8 +61,14 @@ fn remote(port: u16) -> Remote {
 
 impl Harness {
     fn open(dir: &Path, now: Instant) -> Harness {
+        Harness::open_with(dir, now, |_| {})
+    }
+
+    /// Like [`Harness::open`], with `adjust` applied to the configuration.
+    fn open_with(dir: &Path, now: Instant, adjust: impl FnOnce(&mut Config)) -> Harness {
         let mut config = Config::new("example.test");
         config.udp = Some(SocketAddr::from(([127, 0, 0, 1], 5060)));
+        adjust(&mut config);
         let store = Store::open(&dir.join("registrar.db")).expect("store opens");
         let reg = Registrar::new(config, Box::new(Fake), store, now, UNIX).expect("restores");
         Harness {
@@ -550,4 +556,82 @@ fn unsubscribing_while_a_notify_is_throttled_ends_cleanly() {
         terminated, 1,
         "one terminating NOTIFY, and nothing after it"
     );
+}
+
+const OFFER: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+m=audio 4000 RTP/AVP 9 0 101\r\na=rtpmap:9 G722/8000\r\na=rtpmap:0 PCMU/8000\r\n\
+a=rtpmap:101 telephone-event/8000\r\n\
+a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+
+fn echo_invite(h: &mut Harness) -> Request {
+    let mut inv = h.request(Method::Invite, "sip:echo@example.test", "alice", "echo");
+    inv.headers
+        .push("Proxy-Authorization", "Bearer valid-alice");
+    inv.headers.push("Contact", "<sip:alice@127.0.0.1:5080>");
+    inv.headers.push("Content-Type", "application/sdp");
+    inv.body = OFFER.as_bytes().to_vec();
+    inv
+}
+
+/// The echo buddy answers a call itself: its SDP names the reflector, keeps the caller's
+/// codecs (G.722 first, which the server never decodes) and hands the caller's own SRTP key
+/// back; a re-INVITE and the BYE inside its dialog are answered unchallenged.
+#[test]
+fn the_echo_buddy_answers_calls_with_the_reflector_and_the_callers_key() {
+    let d = dir();
+    let reflector = SocketAddr::from(([127, 0, 0, 1], 7000));
+    let mut h = Harness::open_with(d.path(), Instant::now(), |c| c.echo_media = Some(reflector));
+    let inv = echo_invite(&mut h);
+    let ok = h.send(inv.clone(), remote(5080));
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.header("Content-Type"), Some("application/sdp"));
+    let sdp = String::from_utf8(ok.body.clone()).expect("text");
+    assert!(sdp.contains("c=IN IP4 127.0.0.1"), "{sdp}");
+    assert!(sdp.contains("m=audio 7000 RTP/AVP 9 0 101"), "{sdp}");
+    assert!(
+        sdp.contains(
+            "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
+        ),
+        "{sdp}"
+    );
+    let contact = ok.header("Contact").expect("a Contact").to_owned();
+    assert!(contact.contains("sip:echo@127.0.0.1:5060"), "{contact}");
+
+    // Inside the dialog: to the Contact, with the To tag, no credentials.
+    let in_dialog = |h: &mut Harness, method: Method, cseq: u32| {
+        let mut r = inv.clone();
+        r.method = method.clone();
+        r.uri = Uri::parse("sip:echo@127.0.0.1:5060").expect("valid");
+        r.headers.set("To", ok.header("To").expect("tagged"));
+        r.headers.set("CSeq", format!("{cseq} {method}"));
+        r.headers.set(
+            "Via",
+            format!("SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKecho{cseq};rport"),
+        );
+        r.headers.remove_first("Proxy-Authorization");
+        if method == Method::Bye {
+            r.body.clear();
+            r.headers.remove_first("Content-Type");
+        }
+        h.send(r, remote(5080))
+    };
+    assert_eq!(
+        in_dialog(&mut h, Method::Invite, 2).status,
+        200,
+        "re-INVITE"
+    );
+    assert_eq!(in_dialog(&mut h, Method::Bye, 3).status, 200, "BYE");
+    assert_eq!(
+        in_dialog(&mut h, Method::Bye, 4).status,
+        481,
+        "the call is over"
+    );
+}
+
+#[test]
+fn without_a_reflector_the_echo_buddy_takes_no_calls() {
+    let d = dir();
+    let mut h = Harness::open(d.path(), Instant::now());
+    let inv = echo_invite(&mut h);
+    assert_eq!(h.send(inv, remote(5080)).status, 480);
 }

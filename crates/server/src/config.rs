@@ -27,6 +27,7 @@
 //! digest_algorithms = ["MD5", "SHA-256"]  # offered, in this order
 //! bearer_challenge = true      # also challenge with `Bearer realm=…` (Halo's tokens)
 //! echo_user = "echo"           # the echo buddy; "" for none
+//! echo_delay_ms = 500          # the echo buddy plays a call's sound back this much later
 //! ```
 //!
 //! Phones built on libre (baresip 1.0) give up on any challenge but a single MD5 one; for
@@ -72,6 +73,7 @@ pub(crate) struct RegistrarFile {
     digest_algorithms: Option<Vec<DigestName>>,
     bearer_challenge: Option<bool>,
     echo_user: Option<String>,
+    echo_delay_ms: Option<u64>,
 }
 
 /// The Digest algorithms a registrar can verify, spelt as in challenges (RFC 8760).
@@ -116,6 +118,9 @@ impl RegistrarFile {
         }
         if let Some(echo) = &self.echo_user {
             config.echo_user = Some(echo.clone()).filter(|e| !e.is_empty());
+        }
+        if let Some(ms) = self.echo_delay_ms {
+            config.echo_delay = std::time::Duration::from_millis(ms);
         }
     }
 }

@@ -197,6 +197,22 @@ async fn sip_service(
     config.udp = stack.local_addr(TransportKind::Udp);
     config.tcp = stack.local_addr(TransportKind::Tcp);
     config.tls = stack.local_addr(TransportKind::Tls);
+    if config.echo_user.is_some() {
+        let socket = tokio::net::UdpSocket::bind(SocketAddr::new(addr.ip(), 0))
+            .await
+            .with_context(|| format!("binding the echo buddy's media socket on {}", addr.ip()))?;
+        // A wildcard bind cannot go into SDP; the address the stack gives for Contact can.
+        let ip = stack
+            .contact_host_port(TransportKind::Udp, None)
+            .and_then(|hp| hp.parse::<SocketAddr>().ok())
+            .map_or(addr.ip(), |a| a.ip());
+        config.echo_media = Some(SocketAddr::new(ip, socket.local_addr()?.port()));
+        tokio::spawn(registrar::reflect(
+            socket,
+            config.echo_delay,
+            stopped.clone(),
+        ));
+    }
     println!(
         "halo-server SIP on udp and tcp {}",
         config.udp.map(|a| a.to_string()).unwrap_or_default()

@@ -190,6 +190,53 @@ fn log_of(run: &Path, user: &str) -> String {
     )
 }
 
+/// The WAV of what a phone received in its latest call (baresip's sndfile `dump-*-dec.wav`).
+fn newest_received_audio(dir: &Path) -> PathBuf {
+    std::fs::read_dir(dir)
+        .expect("the phone's directory")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("dump-") && n.ends_with("-dec.wav"))
+        })
+        .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .expect("baresip recorded what it received")
+}
+
+/// The frequency of the tone in `wav` by zero crossings, over its 20 ms frames loud enough
+/// to hold one (the echo's delay and the call's edges are silence), and how long those last.
+fn tone_of(wav: &Path) -> (f64, f64) {
+    let mut reader = hound::WavReader::open(wav).expect("a WAV file");
+    let spec = reader.spec();
+    let channels = usize::from(spec.channels);
+    let samples: Vec<f64> = reader
+        .samples::<i16>()
+        .map_while(Result::ok)
+        .step_by(channels)
+        .map(f64::from)
+        .collect();
+    let frame = (spec.sample_rate / 50) as usize;
+    let (mut crossings, mut loud) = (0usize, 0usize);
+    for chunk in samples.chunks_exact(frame) {
+        let rms = (chunk.iter().map(|s| s * s).sum::<f64>() / frame as f64).sqrt();
+        if rms < 500.0 {
+            continue;
+        }
+        loud += 1;
+        crossings += chunk
+            .windows(2)
+            .filter(|w| (w[0] < 0.0) != (w[1] < 0.0))
+            .count();
+    }
+    let seconds = loud as f64 / 50.0;
+    if seconds == 0.0 {
+        return (0.0, 0.0);
+    }
+    (crossings as f64 / 2.0 / seconds, seconds)
+}
+
 fn baresip_installed() -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join("baresip").is_file()))
@@ -330,6 +377,28 @@ fn two_baresip_phones(transport: Transport) {
     assert!(
         bob.wait_event("CALL_CLOSED", Duration::from_secs(10)),
         "bob's call closed (BYE relayed in the dialog)"
+    );
+
+    // The echo buddy answers itself and plays alice's own 440 Hz tone back to her.
+    alice.command("dial", Some("sip:echo@example.test"));
+    assert!(
+        alice.wait_event("CALL_ESTABLISHED", Duration::from_secs(15)),
+        "the echo buddy answered"
+    );
+    // The call's length is the scenario: long enough to hear the delayed echo.
+    std::thread::sleep(Duration::from_secs(3));
+    alice.command("hangup", None);
+    assert!(
+        alice.wait_event("CALL_CLOSED", Duration::from_secs(10)),
+        "the echo call closed"
+    );
+    let heard = newest_received_audio(&run.join("baresip/alice"));
+    let (hz, seconds) = tone_of(&heard);
+    println!("through the echo buddy alice heard {hz:.0} Hz for {seconds:.1} s");
+    assert!(
+        (400.0..480.0).contains(&hz) && seconds >= 1.0,
+        "alice hears her 440 Hz back: {hz:.0} Hz for {seconds:.1} s in {}",
+        heard.display()
     );
     drop(phones);
     server.stop();

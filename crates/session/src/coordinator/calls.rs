@@ -455,18 +455,32 @@ impl Core {
         self.out.push(Out::Respond(*txn, resp));
     }
 
-    pub(super) fn cancelled(&mut self, invite: TxnId) {
-        let call = self
-            .calls
+    fn answering(&self, invite: TxnId) -> Option<CallId> {
+        self.calls
             .iter()
             .find(|(_, c)| c.incoming.as_ref().is_some_and(|(t, _)| *t == invite))
-            .map(|(id, _)| *id);
-        if let Some(id) = call {
+            .map(|(id, _)| *id)
+    }
+
+    pub(super) fn cancelled(&mut self, invite: TxnId) {
+        if let Some(id) = self.answering(invite) {
             let ctx = Ctx {
                 failure: Some((487, "cancelled by caller".to_owned())),
                 ..Ctx::default()
             };
             self.push_ctx(Target::Call(id), Event::RemoteCancelled, ctx);
+        }
+    }
+
+    /// The INVITE we answered timed out in the stack: a 2xx without ACK (Timer L), or a
+    /// rejection without ACK (Timer H), which no call is left to hear.
+    pub(super) fn unacknowledged(&mut self, invite: TxnId) {
+        if let Some(id) = self.answering(invite) {
+            let ctx = Ctx {
+                failure: Some((408, "answer not acknowledged".to_owned())),
+                ..Ctx::default()
+            };
+            self.push_ctx(Target::Call(id), Event::AckTimeout, ctx);
         }
     }
 }

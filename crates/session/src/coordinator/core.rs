@@ -511,7 +511,8 @@ impl Core {
             Incoming::Request { txn, request, .. } => self.request(txn, request),
             Incoming::Cancelled { invite, .. } => self.cancelled(invite),
             Incoming::StrayResponse { response, .. } => self.stray(response),
-            Incoming::Ack { .. } | Incoming::ServerTimeout { .. } => {}
+            Incoming::ServerTimeout { txn } => self.unacknowledged(txn),
+            Incoming::Ack { .. } => {}
             other => tracing::debug!(?other, "ignored"),
         }
     }

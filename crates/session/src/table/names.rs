@@ -73,7 +73,7 @@ names! {
         SubscriptionTimer, SubscriptionTerminated,
         MakeCall, IncomingCall, RemoteRinging, RemoteEarly, CallAnswered, CallFailed, Accept,
         Reject, Hangup, RemoteHangup, RemoteCancelled, Hold, Resume, RemoteReinvite,
-        ReinviteFailed, ByeAnswered,
+        ReinviteFailed, ByeAnswered, AckTimeout,
         SendMessage, FlushOutbox, DeliveryConfirmed, DeliveryDeferred, DeliveryFailure,
         DialogREGISTER, DialogSUBSCRIBE, DialogNOTIFY, DialogPUBLISH, DialogMESSAGE,
         DialogOPTIONS, DialogINFO, DialogUPDATE,

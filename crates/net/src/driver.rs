@@ -1,12 +1,12 @@
 //! The one task that owns the endpoint. Everything that touches it happens here, in order:
 //! handle one input, then drain transmits and events, then sleep until the next deadline.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use sip::endpoint::{Endpoint, EndpointEvent, SendError, TxnId};
-use sip::msg::{Frame, Message, Request, Response};
+use sip::msg::{Frame, Message, Method, Request, Response, SipMessage};
 use sip::transport::{Remote, Transmit, TransportKind};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
@@ -79,20 +79,32 @@ pub(crate) struct Driver {
     conn_tx: mpsc::UnboundedSender<ConnEvent>,
     conn_rx: mpsc::UnboundedReceiver<ConnEvent>,
     clients: HashMap<TxnId, mpsc::UnboundedSender<TxnUpdate>>,
+    /// INVITEs answered with a 2xx, listened to for further 2xx from other forks until the
+    /// instant given (Timer M, RFC 6026), then forgotten: the endpoint reports no end.
+    accepted: VecDeque<(Instant, TxnId)>,
+    /// Timer M: 64·T1.
+    accepted_window: Duration,
     conn_tasks: Vec<JoinHandle<()>>,
+}
+
+/// The sockets a driver owns.
+pub(crate) struct Sockets {
+    pub(crate) udp: Option<UdpSocket>,
+    pub(crate) tcp: Option<TcpListener>,
+    pub(crate) tls: Tls,
 }
 
 impl Driver {
     pub(crate) fn new(
         endpoint: Endpoint,
-        udp: Option<UdpSocket>,
-        tcp: Option<TcpListener>,
-        tls: Tls,
+        sockets: Sockets,
         max_message: usize,
+        accepted_window: Duration,
         commands: mpsc::UnboundedReceiver<Command>,
         incoming: mpsc::UnboundedSender<Incoming>,
     ) -> Driver {
         let (conn_tx, conn_rx) = mpsc::unbounded_channel();
+        let Sockets { udp, tcp, tls } = sockets;
         Driver {
             endpoint,
             udp,
@@ -105,6 +117,8 @@ impl Driver {
             conn_tx,
             conn_rx,
             clients: HashMap::new(),
+            accepted: VecDeque::new(),
+            accepted_window,
             conn_tasks: Vec::new(),
         }
     }
@@ -308,6 +322,14 @@ impl Driver {
     }
 
     fn route(&mut self, ev: EndpointEvent) {
+        let now = Instant::now();
+        while let Some(&(until, txn)) = self.accepted.front() {
+            if until > now {
+                break;
+            }
+            self.accepted.pop_front();
+            self.clients.remove(&txn);
+        }
         let to_client = |clients: &mut HashMap<TxnId, _>, txn: TxnId, update: TxnUpdate| {
             let done = !matches!(update, TxnUpdate::Response(_));
             let sent = clients
@@ -320,7 +342,18 @@ impl Driver {
         };
         let incoming = match ev {
             EndpointEvent::Response { txn, response } => {
+                let invite_2xx = response.is_success()
+                    && response.cseq().is_ok_and(|c| c.method == Method::Invite);
+                let last = response.status >= 200 && !invite_2xx;
+                let listening = self.clients.contains_key(&txn);
                 to_client(&mut self.clients, txn, TxnUpdate::Response(response));
+                // A final response ends the transaction, except a 2xx to an INVITE: other
+                // forks' 2xx may follow until Timer M.
+                if last {
+                    self.clients.remove(&txn);
+                } else if invite_2xx && listening && !self.accepted.iter().any(|&(_, t)| t == txn) {
+                    self.accepted.push_back((now + self.accepted_window, txn));
+                }
                 return;
             }
             EndpointEvent::TransactionTimeout { txn } => {

@@ -10,7 +10,7 @@ use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
-use crate::driver::{Command, Driver, Start, Tls};
+use crate::driver::{Command, Driver, Sockets, Start, Tls};
 use crate::tls::TlsConfig;
 
 /// Where to listen and how to run the endpoint.
@@ -133,6 +133,7 @@ impl Stack {
             None => None,
         };
         let max_message = config.endpoint.max_message_size;
+        let accepted_window = config.endpoint.timers.t1 * 64;
         let udp_addr = udp.as_ref().map(UdpSocket::local_addr).transpose()?;
         let tcp_addr = tcp.as_ref().map(TcpListener::local_addr).transpose()?;
         let tls_addr = tls_listener
@@ -163,7 +164,14 @@ impl Stack {
             server_name: config.tls.server_name.clone(),
         };
         let tls_client = config.tls.client.is_some();
-        let driver = Driver::new(endpoint, udp, tcp, tls, max_message, cmd_rx, in_tx);
+        let driver = Driver::new(
+            endpoint,
+            Sockets { udp, tcp, tls },
+            max_message,
+            accepted_window,
+            cmd_rx,
+            in_tx,
+        );
         tokio::spawn(driver.run());
         Ok((
             Stack {

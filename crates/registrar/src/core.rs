@@ -528,3 +528,12 @@ pub(crate) fn remote_from_text(s: &str) -> Option<Remote> {
         addr: addr.parse().ok()?,
     })
 }
+
+/// The `;transport=` parameter a URI of ours needs for `t` (none for UDP, the default).
+pub(crate) fn transport_param(t: TransportKind) -> &'static str {
+    match t {
+        TransportKind::Udp => "",
+        TransportKind::Tcp => ";transport=tcp",
+        TransportKind::Tls => ";transport=tls",
+    }
+}

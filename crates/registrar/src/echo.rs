@@ -15,7 +15,7 @@ use sip::msg::{Request, SipMessage};
 use sip::sdp::{Codec, MediaConfig, SdpSession, SessionDescription, SrtpConfig};
 use sip::transport::TransportKind;
 
-use crate::core::Registrar;
+use crate::core::{transport_param, Registrar};
 
 /// Echo calls at once; one more is answered 486.
 const MAX_CALLS: usize = 1_000;
@@ -72,11 +72,7 @@ impl Registrar {
             .unwrap_or(TransportKind::Udp);
         let echo = self.config.echo_user.clone().unwrap_or_default();
         if let Some(local) = self.local(transport) {
-            let param = match transport {
-                TransportKind::Udp => "",
-                TransportKind::Tcp => ";transport=tcp",
-                TransportKind::Tls => ";transport=tls",
-            };
+            let param = transport_param(transport);
             ok.headers
                 .push("Contact", format!("<sip:{echo}@{local}{param}>"));
         }

@@ -16,7 +16,7 @@ use sip::msg::{Event, NameAddr, Request, SipMessage, SubState, Uri};
 use sip::transport::{Remote, TransportKind};
 
 use crate::auth::Challenger;
-use crate::core::{Outcome, Purpose, Registrar};
+use crate::core::{transport_param, Outcome, Purpose, Registrar};
 use crate::store::Decision;
 
 const PIDF: &str = "application/pidf+xml";
@@ -312,11 +312,8 @@ impl Registrar {
             .or(self.config.udp)
             .map(|a| a.to_string())
             .unwrap_or_else(|| self.config.domain.clone());
-        let mut uri = Uri::parse(&format!("sip:{addr}"))
+        let uri = Uri::parse(&format!("sip:{addr}{}", transport_param(transport)))
             .unwrap_or_else(|_| Uri::sip(None, &self.config.domain, None));
-        if transport == TransportKind::Tcp {
-            uri.params.set("transport", Some("tcp"));
-        }
         NameAddr::new(uri)
     }
 

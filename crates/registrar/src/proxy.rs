@@ -9,7 +9,7 @@ use sip::msg::{Message, NameAddr, Request, Response, SipMessage, Uri, BRANCH_COO
 use sip::transport::{Remote, TransportKind};
 
 use crate::auth::Challenger;
-use crate::core::{OutId, Outcome, Output, Purpose, Registrar};
+use crate::core::{transport_param, OutId, Outcome, Output, Purpose, Registrar};
 
 /// One INVITE being forked.
 #[derive(Debug)]
@@ -88,10 +88,8 @@ impl Registrar {
     /// side routes back to us over its own (RFC 5658).
     fn record_route(&self, incoming: TransportKind, outgoing: TransportKind) -> Vec<String> {
         let entry = |t: TransportKind| {
-            self.local(t).map(|a| match t {
-                TransportKind::Udp => format!("<sip:{a};lr>"),
-                _ => format!("<sip:{a};transport={};lr>", t.as_str().to_ascii_lowercase()),
-            })
+            self.local(t)
+                .map(|a| format!("<sip:{a}{};lr>", transport_param(t)))
         };
         if incoming == outgoing {
             entry(incoming).into_iter().collect()

@@ -635,3 +635,33 @@ fn without_a_reflector_the_echo_buddy_takes_no_calls() {
     let inv = echo_invite(&mut h);
     assert_eq!(h.send(inv, remote(5080)).status, 480);
 }
+
+/// A watcher over TLS is told a Contact it can refresh over TLS.
+#[test]
+fn a_tls_subscription_gets_a_tls_contact() {
+    let d = dir();
+    let tls = SocketAddr::from(([127, 0, 0, 1], 5061));
+    let mut h = Harness::open_with(d.path(), Instant::now(), |c| c.tls = Some(tls));
+    let mut s = h.request(
+        Method::Subscribe,
+        "sip:alice@example.test",
+        "alice",
+        "alice",
+    );
+    s.headers
+        .set("Via", "SIP/2.0/TLS client.invalid;branch=z9hG4bKtls;rport");
+    s.headers.push("Proxy-Authorization", "Bearer valid-alice");
+    s.headers.push("Event", "presence");
+    s.headers
+        .push("Contact", "<sip:alice@client.invalid;transport=tls>");
+    let from = Remote {
+        transport: TransportKind::Tls,
+        addr: SocketAddr::from(([127, 0, 0, 1], 40000)),
+    };
+    let ok = h.send(s, from);
+    assert_eq!(ok.status, 200);
+    assert_eq!(
+        ok.header("Contact"),
+        Some("<sip:127.0.0.1:5061;transport=tls>")
+    );
+}

@@ -17,7 +17,7 @@ use tokio_rustls::{TlsAcceptor, TlsConnector};
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 use crate::conn::{self, ConnEvent, Link};
-use crate::stack::{Incoming, TxnUpdate};
+use crate::stack::{Incoming, StackStats, TxnUpdate};
 
 /// The ways a client transaction starts.
 pub(crate) enum Start {
@@ -49,6 +49,7 @@ pub(crate) enum Command {
     },
     NewTag(oneshot::Sender<String>),
     NewCallId(oneshot::Sender<String>),
+    Stats(oneshot::Sender<StackStats>),
     /// Stop after flushing; `done` fires once every stream has written what it was given.
     Shutdown(oneshot::Sender<()>),
 }
@@ -219,6 +220,13 @@ impl Driver {
             Command::NewTag(reply) => {
                 let _ = reply.send(self.endpoint.new_tag());
             }
+            Command::Stats(reply) => {
+                self.forget_accepted(now);
+                let _ = reply.send(StackStats {
+                    listened_transactions: self.clients.len(),
+                    connections: self.conns.len(),
+                });
+            }
             Command::NewCallId(reply) => {
                 let _ = reply.send(self.endpoint.new_call_id());
             }
@@ -321,8 +329,8 @@ impl Driver {
         }
     }
 
-    fn route(&mut self, ev: EndpointEvent) {
-        let now = Instant::now();
+    /// Stops listening to INVITEs whose Timer M is over.
+    fn forget_accepted(&mut self, now: Instant) {
         while let Some(&(until, txn)) = self.accepted.front() {
             if until > now {
                 break;
@@ -330,6 +338,11 @@ impl Driver {
             self.accepted.pop_front();
             self.clients.remove(&txn);
         }
+    }
+
+    fn route(&mut self, ev: EndpointEvent) {
+        let now = Instant::now();
+        self.forget_accepted(now);
         let to_client = |clients: &mut HashMap<TxnId, _>, txn: TxnId, update: TxnUpdate| {
             let done = !matches!(update, TxnUpdate::Response(_));
             let sent = clients

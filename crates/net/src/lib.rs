@@ -11,5 +11,7 @@ mod driver;
 mod stack;
 pub mod tls;
 
-pub use stack::{ClientTxn, Incoming, Stack, StackConfig, StackError, TxnUpdate, CLIENT_ONLY_HOST};
+pub use stack::{
+    ClientTxn, Incoming, Stack, StackConfig, StackError, StackStats, TxnUpdate, CLIENT_ONLY_HOST,
+};
 pub use tls::TlsConfig;

@@ -48,6 +48,17 @@ pub enum Incoming {
     ServerTimeout { txn: TxnId },
 }
 
+/// Counts of what a stack holds, for tests and operators: both should return to zero when
+/// the traffic stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StackStats {
+    /// Client transactions whose updates are still passed on.
+    pub listened_transactions: usize,
+    /// Open or opening TCP/TLS connections.
+    pub connections: usize,
+}
+
 /// What happens to a request we sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TxnUpdate {
@@ -263,6 +274,11 @@ impl Stack {
 
     pub async fn new_call_id(&self) -> Result<String, StackError> {
         self.call(Command::NewCallId).await
+    }
+
+    /// What the stack is holding on to now.
+    pub async fn stats(&self) -> Result<StackStats, StackError> {
+        self.call(Command::Stats).await
     }
 
     /// Stops the driver once what was already handed to it is written out; in-flight

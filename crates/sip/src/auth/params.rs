@@ -5,7 +5,7 @@
 //! every slice it returns is valid UTF-8 and no index can fall outside the input.
 
 use std::collections::HashSet;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use super::ParseError;
 
@@ -40,21 +40,39 @@ impl fmt::Display for AuthParam {
 /// and dropping them from hand-built values keeps a username from injecting a header line.
 pub(crate) fn write_quoted(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
     f.write_str("\"")?;
-    for c in s.chars().filter(|&c| c == '\t' || !c.is_control()) {
-        if c == '"' || c == '\\' {
-            f.write_str("\\")?;
-        }
-        write!(f, "{c}")?;
-    }
+    write_runs(
+        f,
+        s,
+        |c| c == '"' || c == '\\',
+        |c| c != '\t' && c.is_control(),
+    )?;
     f.write_str("\"")
 }
 
 /// Writes `s` unquoted, dropping controls for the same reason as [`write_quoted`].
 pub(crate) fn write_bare(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
-    for c in s.chars().filter(|c| !c.is_control()) {
-        write!(f, "{c}")?;
+    write_runs(f, s, |_| false, char::is_control)
+}
+
+/// Writes `s` with a backslash before each `escaped` character and without the `dropped`
+/// ones. The plain stretches between them go out whole: a registrar writes a challenge per
+/// request, and formatting it a character at a time cost more than the nonce's HMAC.
+fn write_runs(
+    f: &mut fmt::Formatter<'_>,
+    s: &str,
+    escaped: impl Fn(char) -> bool,
+    dropped: impl Fn(char) -> bool,
+) -> fmt::Result {
+    let mut rest = s;
+    while let Some((i, c)) = rest.char_indices().find(|&(_, c)| escaped(c) || dropped(c)) {
+        f.write_str(&rest[..i])?;
+        if escaped(c) {
+            f.write_str("\\")?;
+            f.write_char(c)?;
+        }
+        rest = &rest[i + c.len_utf8()..];
     }
-    Ok(())
+    f.write_str(rest)
 }
 
 /// RFC 7230 §3.2.6 `tchar`, a superset of RFC 3261's `token` characters.
@@ -93,6 +111,9 @@ pub(crate) fn split_scheme(src: &str) -> Result<(&str, Scanner<'_>), ParseError>
     }
     Ok((scheme, scan))
 }
+
+/// Parameters checked for repeats by scanning; more go into a set.
+const SCAN_LIMIT: usize = 16;
 
 /// A cursor over a header value.
 pub(crate) struct Scanner<'a> {
@@ -152,8 +173,10 @@ impl<'a> Scanner<'a> {
     /// The remainder as `#auth-param`: empty list elements are skipped (RFC 7230 §7) and a
     /// repeated name is an error (RFC 7235 §2.1).
     pub(crate) fn params(mut self) -> Result<Vec<AuthParam>, ParseError> {
-        let mut params = Vec::new();
-        let mut seen = HashSet::new();
+        let mut params: Vec<AuthParam> = Vec::new();
+        // Real headers have about ten parameters, which a scan checks for repeats faster than
+        // hashing lowercased copies; past `SCAN_LIMIT` a set keeps hostile input linear.
+        let mut seen: Option<HashSet<String>> = None;
         loop {
             self.skip_ws();
             match self.peek() {
@@ -171,7 +194,11 @@ impl<'a> Scanner<'a> {
             }
             self.skip_ws();
             let (value, quoted) = self.value()?;
-            if !seen.insert(name.to_ascii_lowercase()) {
+            let repeated = match &mut seen {
+                Some(set) => !set.insert(name.to_ascii_lowercase()),
+                None => params.iter().any(|p| p.name.eq_ignore_ascii_case(name)),
+            };
+            if repeated {
                 return Err(ParseError::DuplicateParam(name.to_owned()));
             }
             params.push(AuthParam {
@@ -179,6 +206,9 @@ impl<'a> Scanner<'a> {
                 value,
                 quoted,
             });
+            if seen.is_none() && params.len() == SCAN_LIMIT {
+                seen = Some(params.iter().map(|p| p.name.to_ascii_lowercase()).collect());
+            }
             self.skip_ws();
             match self.bump() {
                 None | Some(',') => {}

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::{Endpoint, EndpointEvent};
 use crate::msg::{parse_message, reason_phrase, Framing, Message, Method, ParseError};
-use crate::msg::{Request, Response, SipMessage};
+use crate::msg::{Request, Response, SipMessage, Via};
 use crate::transport::Remote;
 use crate::txn::{ClientKey, ClientState, ServerKey, ServerTxn, TxnId};
 
@@ -72,11 +72,14 @@ impl Endpoint {
     }
 
     fn on_request(&mut self, now: Instant, from: Remote, mut req: Request) {
-        if let Err(e) = req.validate() {
-            return self.reject(from, &req, e.status, &e.reason);
-        }
-        stamp_via(&mut req, from);
-        let key = match ServerKey::for_request(&req) {
+        let via = match req.validated_top_via() {
+            Ok(via) => via,
+            Err(e) => return self.reject(from, &req, e.status, &e.reason),
+        };
+        // Stamping adds parameters only; the key reads the branch and sent-by, unchanged.
+        let key = ServerKey::for_request(&req, &via);
+        stamp_via(&mut req, via, from);
+        let key = match key {
             Ok(key) => key,
             Err(e) => return self.reject(from, &req, e.status, &e.reason),
         };
@@ -232,10 +235,7 @@ fn head_of(bytes: &[u8], framing: Framing, max: usize) -> Option<Box<Request>> {
 
 /// RFC 3261 §18.2.1 and RFC 3581 §4: record where the request really came from in its top
 /// Via, so that proxies and our own logs see the NAT-mapped address.
-fn stamp_via(req: &mut Request, from: Remote) {
-    let Ok(mut via) = req.top_via() else {
-        return;
-    };
+fn stamp_via(req: &mut Request, mut via: Via, from: Remote) {
     let host = via.host.trim_start_matches('[').trim_end_matches(']');
     let mut changed = false;
     if host.parse::<IpAddr>().ok() != Some(from.addr.ip()) {

@@ -77,7 +77,13 @@ pub(crate) fn canonical_name(name: &str) -> Cow<'static, str> {
             return Cow::Borrowed(full);
         }
     }
-    match KNOWN.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+    // Nearly every name is already spelled canonically (ours always are): a byte comparison
+    // finds those faster than folding case, and every header lookup comes through here.
+    let known = KNOWN
+        .iter()
+        .find(|(n, _)| *n == name)
+        .or_else(|| KNOWN.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)));
+    match known {
         Some((full, _)) => Cow::Borrowed(full),
         None => Cow::Owned(name.to_owned()),
     }

@@ -113,8 +113,16 @@ impl Request {
     /// it: Via, From, To, Call-ID, CSeq whose method equals the request's, Max-Forwards if
     /// present numeric. The error text is the reason phrase of the `400`.
     pub fn validate(&self) -> Result<(), ParseError> {
+        self.validated_top_via().map(drop)
+    }
+
+    /// [`validate`](Self::validate), returning the top Via it parsed: the endpoint needs it
+    /// next, and parsing every Via of every request twice over was a tenth of its work.
+    pub(crate) fn validated_top_via(&self) -> Result<Via, ParseError> {
         let via = self.top_via()?;
-        self.vias()?;
+        for other in self.headers.get_all("Via").skip(1) {
+            Via::parse(other)?;
+        }
         self.from_header()?;
         self.to_header()?;
         self.call_id()?;
@@ -130,7 +138,7 @@ impl Request {
         if via.branch().is_none_or(str::is_empty) && via.transport.is_empty() {
             return Err(ParseError::new("bad Via"));
         }
-        Ok(())
+        Ok(via)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Which transaction a message belongs to (RFC 3261 §17.1.3, §17.2.3).
 
-use crate::msg::{Method, ParseError, Request, Response, SipMessage, BRANCH_COOKIE};
+use crate::msg::{Method, ParseError, Request, Response, SipMessage, Via, BRANCH_COOKIE};
 
 /// A client transaction is named by the branch of the Via we put on top and the method: a
 /// CANCEL reuses its INVITE's branch, so the method tells them apart (RFC 3261 §17.1.3).
@@ -59,8 +59,8 @@ pub(crate) enum ServerKey {
 impl ServerKey {
     /// The key of a received request; an ACK gets the key of the INVITE it acknowledges.
     /// Fails only on requests that [`Request::validate`] rejects.
-    pub(crate) fn for_request(req: &Request) -> Result<ServerKey, ParseError> {
-        let via = req.top_via()?;
+    /// `via` is the request's top Via, which the caller has already parsed.
+    pub(crate) fn for_request(req: &Request, via: &Via) -> Result<ServerKey, ParseError> {
         let sent_by = format!(
             "{}:{}",
             via.host.to_ascii_lowercase(),
@@ -116,6 +116,10 @@ mod tests {
         }
     }
 
+    fn key(req: &Request) -> ServerKey {
+        ServerKey::for_request(req, &req.top_via().unwrap()).unwrap()
+    }
+
     #[test]
     fn ack_and_cancel_find_their_invite() {
         for via in [
@@ -123,10 +127,10 @@ mod tests {
             "SIP/2.0/UDP h.test;branch=1234",
             "SIP/2.0/UDP h.test",
         ] {
-            let invite = ServerKey::for_request(&request("INVITE", via, "")).unwrap();
-            let ack = ServerKey::for_request(&request("ACK", via, ";tag=t")).unwrap();
+            let invite = key(&request("INVITE", via, ""));
+            let ack = key(&request("ACK", via, ";tag=t"));
             assert_eq!(ack, invite, "{via}");
-            let cancel = ServerKey::for_request(&request("CANCEL", via, "")).unwrap();
+            let cancel = key(&request("CANCEL", via, ""));
             assert_ne!(cancel, invite);
             assert_eq!(cancel.with_method(Method::Invite), invite);
         }
@@ -136,9 +140,6 @@ mod tests {
     fn sent_by_separates_equal_branches() {
         let a = request("INVITE", "SIP/2.0/UDP a.test;branch=z9hG4bKx", "");
         let b = request("INVITE", "SIP/2.0/UDP b.test;branch=z9hG4bKx", "");
-        assert_ne!(
-            ServerKey::for_request(&a).unwrap(),
-            ServerKey::for_request(&b).unwrap()
-        );
+        assert_ne!(key(&a), key(&b));
     }
 }

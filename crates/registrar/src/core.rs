@@ -276,7 +276,7 @@ impl Registrar {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.advance(now);
         for (aor, gone) in self.location.expire(now) {
-            self.store.delete_binding(&aor, &gone.key());
+            self.store.delete_binding(&aor, gone.key());
             self.store_changed();
             tracing::debug!(%aor, contact = %gone.key(), "binding expired");
             self.registration_changed(&aor);

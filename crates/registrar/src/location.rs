@@ -23,12 +23,36 @@ pub struct Binding {
     pub call_id: String,
     /// CSeq of that REGISTER: an older one may not change it (RFC 3261 §10.3 step 6).
     pub cseq: u32,
+    /// `contact.uri` as text, written once: every REGISTER compares it with each binding of
+    /// its AOR and files it in the deadline index, and formatting it each time showed in
+    /// profiles.
+    key: String,
 }
 
 impl Binding {
+    /// A binding of `contact`.
+    pub(crate) fn new(
+        contact: NameAddr,
+        expires_at: Instant,
+        source: Remote,
+        path: Vec<String>,
+        call_id: String,
+        cseq: u32,
+    ) -> Binding {
+        Binding {
+            key: contact.uri.to_string(),
+            contact,
+            expires_at,
+            source,
+            path,
+            call_id,
+            cseq,
+        }
+    }
+
     /// The key of a binding within its AOR: the contact URI as text.
-    pub fn key(&self) -> String {
-        self.contact.uri.to_string()
+    pub fn key(&self) -> &str {
+        &self.key
     }
 
     /// `q`, with RFC 3261 §10.2.1.2's "no q" ranked as 1.0.
@@ -56,10 +80,9 @@ impl Location {
 
     /// Adds or replaces the binding with the same contact URI.
     pub(crate) fn upsert(&mut self, aor: &str, binding: Binding) {
-        let key = binding.key();
-        self.remove(aor, &key);
+        self.remove(aor, binding.key());
         self.deadlines
-            .insert((binding.expires_at, aor.to_owned(), key));
+            .insert((binding.expires_at, aor.to_owned(), binding.key.clone()));
         let list = self.aors.entry(aor.to_owned()).or_default();
         list.push(binding);
         list.sort_by(|a, b| b.q().total_cmp(&a.q()));
@@ -73,7 +96,7 @@ impl Location {
             self.aors.remove(aor);
         }
         self.deadlines
-            .remove(&(old.expires_at, aor.to_owned(), old.key()));
+            .remove(&(old.expires_at, aor.to_owned(), old.key.clone()));
         Some(old)
     }
 

@@ -46,7 +46,7 @@ impl Registrar {
                 .location
                 .bindings(&aor)
                 .iter()
-                .map(Binding::key)
+                .map(|b| b.key().to_owned())
                 .collect();
             for key in keys {
                 self.unbind(&aor, &key);
@@ -87,14 +87,14 @@ impl Registrar {
                 }
                 self.replace_instance(&aor, &contact);
                 let granted = expires.min(self.config.max_expires);
-                let binding = Binding {
+                let binding = Binding::new(
                     contact,
-                    expires_at: self.now + Duration::from_secs(granted.into()),
-                    source: from,
-                    path: path.clone(),
-                    call_id: call_id.clone(),
+                    self.now + Duration::from_secs(granted.into()),
+                    from,
+                    path.clone(),
+                    call_id.clone(),
                     cseq,
-                };
+                );
                 self.bind(&aor, binding);
             }
         }
@@ -152,7 +152,7 @@ impl Registrar {
                     && b.contact.reg_id() == contact.reg_id()
                     && b.key() != key
             })
-            .map(Binding::key)
+            .map(|b| b.key().to_owned())
             .collect();
         for k in stale {
             self.unbind(aor, &k);
@@ -169,7 +169,7 @@ impl Registrar {
             call_id: b.call_id.clone(),
             cseq: b.cseq,
         };
-        self.store.put_binding(&b.key(), &stored);
+        self.store.put_binding(b.key().to_owned(), stored);
         self.store_changed();
         self.location.upsert(aor, b);
     }
@@ -181,14 +181,14 @@ impl Registrar {
     }
 
     pub(crate) fn restore_binding(&self, s: StoredBinding) -> Option<Binding> {
-        Some(Binding {
-            contact: NameAddr::parse(&s.contact).ok()?,
-            expires_at: self.instant(s.expires_at),
-            source: remote_from_text(&s.source)?,
-            path: s.path,
-            call_id: s.call_id,
-            cseq: s.cseq,
-        })
+        Some(Binding::new(
+            NameAddr::parse(&s.contact).ok()?,
+            self.instant(s.expires_at),
+            remote_from_text(&s.source)?,
+            s.path,
+            s.call_id,
+            s.cseq,
+        ))
     }
 
     /// Registration state feeds presence (registered and unpublished shows as open) and

@@ -130,9 +130,8 @@ impl Store {
     }
 
     /// Queues inserting or replacing the binding of `(aor, contact_uri)`.
-    pub fn put_binding(&mut self, contact_uri: &str, b: &StoredBinding) {
-        self.queued
-            .push(BindingChange::Put(contact_uri.to_owned(), b.clone()));
+    pub fn put_binding(&mut self, contact_uri: String, b: StoredBinding) {
+        self.queued.push(BindingChange::Put(contact_uri, b));
     }
 
     /// Queues forgetting a binding.

@@ -5,7 +5,6 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use rand::distributions::Alphanumeric;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use sip::endpoint::TxnId;
@@ -415,11 +414,14 @@ impl Registrar {
         }
     }
 
+    /// Random lowercase letters and digits, for tags, Call-IDs, branches and ETags (ten of
+    /// them carry 51 bits, RFC 3261 §19.3 asks for 32). No capitals: sipp finds a response's
+    /// CSeq method with `strstr(msg, "CSeq")` over the whole message, so a To tag that
+    /// happened to contain "CSeq" (about one response in a million) made it abort the call
+    /// on the very response it was waiting for.
     pub(crate) fn token(&mut self, len: usize) -> String {
-        (&mut self.rng)
-            .sample_iter(Alphanumeric)
-            .take(len)
-            .map(char::from)
+        (0..len)
+            .map(|_| char::from(TOKEN_CHARS[self.rng.gen_range(0..TOKEN_CHARS.len())]))
             .collect()
     }
 
@@ -511,6 +513,9 @@ impl Drop for Registrar {
         }
     }
 }
+
+/// What [`Registrar::token`] draws from.
+const TOKEN_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 /// Methods we answer or route.
 pub(crate) const ALLOW: &str =

@@ -417,7 +417,7 @@ impl Registrar {
     /// Random lowercase letters and digits, for tags, Call-IDs, branches and ETags (ten of
     /// them carry 51 bits, RFC 3261 §19.3 asks for 32). No capitals: sipp finds a response's
     /// CSeq method with `strstr(msg, "CSeq")` over the whole message, so a To tag that
-    /// happened to contain "CSeq" (about one response in a million) made it abort the call
+    /// happened to contain "CSeq" (one in about two million) made it abort the call
     /// on the very response it was waiting for.
     pub(crate) fn token(&mut self, len: usize) -> String {
         (0..len)

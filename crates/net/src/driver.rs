@@ -13,6 +13,10 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
+/// At most this many datagrams or commands are taken per wake-up, so that a burst of one
+/// cannot starve the other.
+const BATCH: usize = 64;
+
 /// How long shutdown waits for streams to write out their queues.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
@@ -134,8 +138,14 @@ impl Driver {
             tokio::select! {
                 r = recv_udp(self.udp.as_ref(), &mut buf) => match r {
                     Ok((n, addr)) => {
-                        let from = Remote { transport: TransportKind::Udp, addr };
-                        self.endpoint.handle_input(Instant::now(), from, &buf[..n]);
+                        self.on_datagram(addr, &buf[..n]);
+                        // What else already waits is read now, answered in one flush.
+                        for _ in 1..BATCH {
+                            let Some(Ok((n, addr))) = self.udp.as_ref().map(|s| s.try_recv_from(&mut buf)) else {
+                                break;
+                            };
+                            self.on_datagram(addr, &buf[..n]);
+                        }
                     }
                     Err(e) => tracing::debug!(error = %e, "UDP receive error"),
                 },
@@ -152,20 +162,36 @@ impl Driver {
                     self.track(task);
                 },
                 Some(ev) = self.conn_rx.recv() => self.on_conn_event(ev),
-                cmd = self.commands.recv() => match cmd {
-                    Some(Command::Shutdown(done)) => {
-                        self.flush().await;
-                        self.close_streams().await;
-                        let _ = done.send(());
-                        break;
+                cmd = self.commands.recv() => {
+                    let Some(first) = cmd else { break };
+                    let mut next = Some(first);
+                    let mut left = BATCH;
+                    while let Some(cmd) = next.take() {
+                        if let Command::Shutdown(done) = cmd {
+                            self.flush().await;
+                            self.close_streams().await;
+                            let _ = done.send(());
+                            return;
+                        }
+                        self.on_command(cmd);
+                        left -= 1;
+                        if left > 0 {
+                            next = self.commands.try_recv().ok();
+                        }
                     }
-                    None => break,
-                    Some(cmd) => self.on_command(cmd),
                 },
                 _ = sleep_until(deadline) => self.endpoint.handle_timeout(Instant::now()),
             }
             self.flush().await;
         }
+    }
+
+    fn on_datagram(&mut self, addr: SocketAddr, bytes: &[u8]) {
+        let from = Remote {
+            transport: TransportKind::Udp,
+            addr,
+        };
+        self.endpoint.handle_input(Instant::now(), from, bytes);
     }
 
     fn on_conn_event(&mut self, ev: ConnEvent) {

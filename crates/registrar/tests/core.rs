@@ -103,6 +103,20 @@ impl Harness {
         r
     }
 
+    /// alice's SUBSCRIBE to her own presence (watching oneself needs no authorization).
+    fn self_subscription(&mut self) -> Request {
+        let mut s = self.request(
+            Method::Subscribe,
+            "sip:alice@example.test",
+            "alice",
+            "alice",
+        );
+        s.headers.push("Proxy-Authorization", "Bearer valid-alice");
+        s.headers.push("Event", "presence");
+        s.headers.push("Contact", "<sip:alice@127.0.0.1:5080>");
+        s
+    }
+
     /// Delivers `req` and returns the registrar's answer to it.
     fn send(&mut self, req: Request, from: Remote) -> Response {
         self.ep.handle_input(self.now, from, &req.to_bytes());
@@ -374,15 +388,7 @@ fn publish_and_subscribe_rejections() {
 fn subscribe_gets_immediate_notify_and_publish_notifies_watchers() {
     let d = dir();
     let mut h = Harness::open(d.path(), Instant::now());
-    let mut s = h.request(
-        Method::Subscribe,
-        "sip:alice@example.test",
-        "alice",
-        "alice",
-    );
-    s.headers.push("Proxy-Authorization", "Bearer valid-alice");
-    s.headers.push("Event", "presence");
-    s.headers.push("Contact", "<sip:alice@127.0.0.1:5080>");
+    let s = h.self_subscription();
     assert_eq!(h.send(s, remote(5080)).status, 200);
     assert_eq!(
         h.sent.iter().filter(|r| r.method == Method::Notify).count(),
@@ -444,15 +450,7 @@ fn without_a_publication_a_user_is_open_while_registered_and_closed_otherwise() 
     let d = dir();
     let mut h = Harness::open(d.path(), Instant::now());
     // Watching oneself needs no authorization, so this isolates the composition rule.
-    let mut s = h.request(
-        Method::Subscribe,
-        "sip:alice@example.test",
-        "alice",
-        "alice",
-    );
-    s.headers.push("Proxy-Authorization", "Bearer valid-alice");
-    s.headers.push("Event", "presence");
-    s.headers.push("Contact", "<sip:alice@127.0.0.1:5080>");
+    let s = h.self_subscription();
     assert_eq!(h.send(s, remote(5080)).status, 200);
     assert_eq!(h.notified_basics(), ["closed"], "not registered: closed");
     h.answer_ok(0);
@@ -499,15 +497,7 @@ fn binding_changes_reach_the_disk_within_the_flush_delay() {
 fn unsubscribing_while_a_notify_is_throttled_ends_cleanly() {
     let d = dir();
     let mut h = Harness::open(d.path(), Instant::now());
-    let mut s = h.request(
-        Method::Subscribe,
-        "sip:alice@example.test",
-        "alice",
-        "alice",
-    );
-    s.headers.push("Proxy-Authorization", "Bearer valid-alice");
-    s.headers.push("Event", "presence");
-    s.headers.push("Contact", "<sip:alice@127.0.0.1:5080>");
+    let s = h.self_subscription();
     let mut unsubscribe = s.clone();
     let ok = h.send(s, remote(5080));
     assert_eq!(ok.status, 200);
@@ -642,18 +632,11 @@ fn a_tls_subscription_gets_a_tls_contact() {
     let d = dir();
     let tls = SocketAddr::from(([127, 0, 0, 1], 5061));
     let mut h = Harness::open_with(d.path(), Instant::now(), |c| c.tls = Some(tls));
-    let mut s = h.request(
-        Method::Subscribe,
-        "sip:alice@example.test",
-        "alice",
-        "alice",
-    );
+    let mut s = h.self_subscription();
     s.headers
         .set("Via", "SIP/2.0/TLS client.invalid;branch=z9hG4bKtls;rport");
-    s.headers.push("Proxy-Authorization", "Bearer valid-alice");
-    s.headers.push("Event", "presence");
     s.headers
-        .push("Contact", "<sip:alice@client.invalid;transport=tls>");
+        .set("Contact", "<sip:alice@client.invalid;transport=tls>");
     let from = Remote {
         transport: TransportKind::Tls,
         addr: SocketAddr::from(([127, 0, 0, 1], 40000)),

@@ -261,19 +261,27 @@ impl Driver {
     }
 
     async fn flush(&mut self) {
+        // Events first: the tasks they wake work on them while this one is in the kernel
+        // sending.
+        while let Some(ev) = self.endpoint.poll_event() {
+            self.route(ev);
+        }
         while let Some(t) = self.endpoint.poll_transmit() {
             if t.remote.transport == TransportKind::Udp {
                 if let Some(udp) = &self.udp {
-                    if let Err(e) = udp.send_to(&t.bytes, t.remote.addr).await {
+                    let sent = match udp.try_send_to(&t.bytes, t.remote.addr) {
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                            udp.send_to(&t.bytes, t.remote.addr).await.map(drop)
+                        }
+                        other => other.map(drop),
+                    };
+                    if let Err(e) = sent {
                         tracing::debug!(to = %t.remote.addr, error = %e, "UDP send failed");
                     }
                 }
             } else {
                 self.transmit(t);
             }
-        }
-        while let Some(ev) = self.endpoint.poll_event() {
-            self.route(ev);
         }
     }
 

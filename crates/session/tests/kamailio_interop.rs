@@ -14,18 +14,9 @@ fn interop_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop")
 }
 
-/// The rig's fixed ports (5070, 5084, 4442) are shared with every other interop test on the
-/// machine, in any crate: an exclusive file lock serialises them.
-fn rig_lock() -> std::fs::File {
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(std::env::temp_dir().join("halo-interop-rig.lock"))
-        .expect("lock file");
-    f.lock().expect("rig lock");
-    f
-}
+#[path = "../../net/tests/support/rig_lock.rs"]
+mod rig;
+use rig::rig_lock;
 
 fn require(tool: &str) {
     let found = Command::new("sh")

@@ -9,18 +9,11 @@ use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-/// The rig's fixed ports (Kamailio on 5070) are shared by every interop test on the machine,
-/// in any crate and any test binary: an exclusive file lock serialises them.
-pub(crate) fn rig_lock() -> std::fs::File {
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(std::env::temp_dir().join("halo-interop-rig.lock"))
-        .expect("lock file");
-    f.lock().expect("rig lock");
-    f
-}
+#[path = "../support/rig_lock.rs"]
+mod rig;
+// Only the Kamailio test binary takes the lock.
+#[allow(unused_imports)]
+pub(crate) use rig::rig_lock;
 
 /// A child process killed (by PID) on drop.
 pub(crate) struct Proc {

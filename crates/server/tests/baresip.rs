@@ -259,10 +259,10 @@ enum Transport {
 }
 
 fn two_baresip_phones(transport: Transport) {
-    if !baresip_installed() {
-        eprintln!("SKIPPED: baresip is not installed (tests/interop/install.sh)");
-        return;
-    }
+    assert!(
+        baresip_installed(),
+        "baresip is not installed: run tests/interop/install.sh (this test never skips)"
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     prepare(dir.path());
     // baresip 1.0 (libre) abandons a 401 with any challenge but one MD5 Digest: configure

@@ -38,7 +38,7 @@ pub use coordinator::{
     PhoneEvent, Server, StartError, Stopped, WatchState, WatcherState,
 };
 pub use media::{MediaAdapter, NullMedia};
-pub use store::{Delivery, StoreError};
+pub use store::{ChatLine, Delivery, StoreError};
 
 pub use engine::{step, Facts, NoTransition, Step};
 pub use schedule::{keepalive_interval, keepalive_timeout, refresh_after, Backoff};

@@ -22,6 +22,18 @@ pub enum Delivery {
 }
 
 impl Delivery {
+    fn parse(text: &str) -> Option<Delivery> {
+        [
+            Delivery::Queued,
+            Delivery::Sent,
+            Delivery::Delivered,
+            Delivery::Stored,
+            Delivery::Failed,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == text)
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Delivery::Queued => "queued",
@@ -39,6 +51,23 @@ pub(crate) struct Outgoing {
     pub(crate) id: String,
     pub(crate) peer: String,
     pub(crate) text: String,
+}
+
+/// One line of a conversation, as the history keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ChatLine {
+    /// The message id (what `send_message` returned, or the received message's).
+    pub id: String,
+    /// The other party's address of record.
+    pub peer: String,
+    /// We sent it.
+    pub outgoing: bool,
+    /// UTF-8 text.
+    pub text: String,
+    /// Where it stands; received lines are `delivered`.
+    pub state: Delivery,
+    /// When it was recorded, Unix seconds.
+    pub at: i64,
 }
 
 /// Why the store failed; the message at hand was not recorded.
@@ -116,6 +145,29 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The last `limit` lines exchanged with `peer`, oldest first.
+    pub(crate) fn history(&self, peer: &str, limit: u32) -> Result<Vec<ChatLine>, StoreError> {
+        let mut q = self.db.prepare(
+            "SELECT id, peer, outgoing, text, state, at FROM messages
+             WHERE peer = ?1 ORDER BY at DESC, rowid DESC LIMIT ?2",
+        )?;
+        let rows = q.query_map(params![peer, limit], |r| {
+            let state: String = r.get(4)?;
+            Ok(ChatLine {
+                id: r.get(0)?,
+                peer: r.get(1)?,
+                outgoing: r.get(2)?,
+                text: r.get(3)?,
+                // Only this module writes the column, always with `as_str`.
+                state: Delivery::parse(&state).unwrap_or(Delivery::Failed),
+                at: r.get(5)?,
+            })
+        })?;
+        let mut lines = rows.collect::<Result<Vec<_>, _>>()?;
+        lines.reverse();
+        Ok(lines)
+    }
+
     pub(crate) fn add_buddy(&self, uri: &str, name: Option<&str>) -> Result<(), StoreError> {
         self.db.execute(
             "INSERT INTO buddies (uri, name) VALUES (?1, ?2)
@@ -173,5 +225,17 @@ mod tests {
         assert_eq!(s.state("m2").unwrap().as_deref(), Some("stored"));
         assert!(s.received("in1", "sip:bob@x", "hi").unwrap());
         assert!(!s.received("in1", "sip:bob@x", "hi").unwrap());
+        let lines = s.history("sip:bob@x", 2).unwrap();
+        let texts: Vec<(&str, bool, Delivery)> = lines
+            .iter()
+            .map(|l| (l.text.as_str(), l.outgoing, l.state))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                ("second", true, Delivery::Stored),
+                ("hi", false, Delivery::Delivered)
+            ]
+        );
     }
 }

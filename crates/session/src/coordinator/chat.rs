@@ -6,7 +6,11 @@ use sip::msg::{Method, Request, SipMessage};
 
 use super::core::{Core, Ctx, Target};
 use super::PhoneEvent;
+use crate::store::ChatLine;
 use crate::table::Event;
+
+/// How many lines of a conversation a history request returns.
+const HISTORY_LINES: u32 = 500;
 
 impl Core {
     pub(super) fn accept_message(&mut self, ctx: &Ctx) {
@@ -34,6 +38,19 @@ impl Core {
             Ok(false) => {}
             Err(e) => self.error(e.to_string()),
         }
+    }
+
+    pub(super) fn history(&self, peer: &str) -> Vec<ChatLine> {
+        let Some(peer) = self.canonical(peer) else {
+            self.error(format!("not a SIP address: {peer}"));
+            return Vec::new();
+        };
+        self.store
+            .history(&peer, HISTORY_LINES)
+            .unwrap_or_else(|e| {
+                self.error(e.to_string());
+                Vec::new()
+            })
     }
 
     /// Every new server transaction: calls go to their call machine, the rest to the table's

@@ -586,6 +586,9 @@ impl Core {
                 let id = self.send_message(&to, &text);
                 let _ = reply.send(id);
             }
+            Command::History(peer, reply) => {
+                let _ = reply.send(self.history(&peer));
+            }
             Command::Call(to, reply) => {
                 if let Some(id) = self.make_call(&to) {
                     let _ = reply.send(id);

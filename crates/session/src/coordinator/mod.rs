@@ -27,7 +27,7 @@ pub use login::LoginError;
 pub use rest::ApiError;
 
 use crate::media::MediaAdapter;
-use crate::store::StoreError;
+use crate::store::{ChatLine, StoreError};
 use crate::table::Table;
 
 /// A call's id, unique within one Coordinator.
@@ -164,6 +164,7 @@ pub(crate) enum Command {
     Allow(String),
     Block(String),
     SendMessage(String, String, oneshot::Sender<String>),
+    History(String, oneshot::Sender<Vec<ChatLine>>),
     Call(String, oneshot::Sender<CallId>),
     Answer(Option<CallId>),
     Reject(Option<CallId>),
@@ -258,6 +259,15 @@ impl Coordinator {
     pub async fn send_message(&self, to: &str, text: &str) -> Result<String, Stopped> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::SendMessage(to.to_owned(), text.to_owned(), tx))?;
+        rx.await.map_err(|_| Stopped)
+    }
+
+    /// The last lines exchanged with `peer` (a `sip:` URI, `user@domain` or a user of our
+    /// domain), oldest first. A store failure comes as a [`PhoneEvent::Error`] and an empty
+    /// history.
+    pub async fn history(&self, peer: &str) -> Result<Vec<ChatLine>, Stopped> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::History(peer.to_owned(), tx))?;
         rx.await.map_err(|_| Stopped)
     }
 

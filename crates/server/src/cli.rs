@@ -86,6 +86,6 @@ pub(crate) enum UserCommand {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum KeysCommand {
-    /// Creates a new signing key; a running server picks it up within a minute.
+    /// Creates a new signing key; a running server signs its next token with it.
     Rotate,
 }

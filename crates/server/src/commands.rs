@@ -75,7 +75,9 @@ pub(crate) fn keys(settings: Settings, command: KeysCommand) -> anyhow::Result<(
     match command {
         KeysCommand::Rotate => {
             let kid = state.rotate_keys()?;
-            println!("new signing key {kid}; a running server uses it within a minute");
+            println!(
+                "new signing key {kid}; a running server signs with it from its next token on"
+            );
         }
     }
     Ok(())

@@ -26,7 +26,9 @@ const DRAIN: Duration = Duration::from_secs(10);
 /// 16 Ki would refuse REGISTERs with 503 beyond ~500/s. 512 Ki covers ~16,000/s; a completed
 /// transaction keeps its request and response, a few KiB.
 const SIP_TRANSACTIONS: usize = 512 * 1024;
-/// How often keys added by `halo-server keys rotate` in another process are picked up.
+/// How often the JWKS picks up keys added by `halo-server keys rotate` in another process, and
+/// retired keys are deleted. Signing does not wait for it: each token is signed with the newest
+/// key on disk.
 const KEY_RELOAD: Duration = Duration::from_secs(30);
 
 const DEMO_USERS: [(&str, &str, bool); 4] = [

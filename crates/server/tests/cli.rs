@@ -1,8 +1,8 @@
 //! The `halo-server` binary as an operator uses it: commands, then a served login over loopback.
 
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead as _, BufReader, Lines};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -38,12 +38,54 @@ fn run(config: &Path, args: &[&str], password: Option<&str>) -> Output {
     command.output().expect("halo-server runs")
 }
 
-struct Served(Child);
+fn assert_ok(output: &Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A served process and its stdout, kept open: the server prints more after its address, and a
+/// closed pipe would make that fail.
+struct Served {
+    child: Child,
+    _stdout: Lines<BufReader<ChildStdout>>,
+}
+
+/// Starts `halo-server serve` on an ephemeral loopback port; returns it and its base URL.
+fn serve(config: &Path, args: &[&str]) -> (Served, String) {
+    let mut child = Command::new(BIN)
+        .arg("--config")
+        .arg(config)
+        .args(["serve", "--http", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let base = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.strip_prefix("halo-server listening on ")
+                .map(str::to_owned)
+        })
+        .expect("announces its address");
+    (
+        Served {
+            child,
+            _stdout: lines,
+        },
+        base,
+    )
+}
 
 impl Drop for Served {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -77,25 +119,7 @@ async fn user_added_by_the_cli_signs_in_to_the_served_api() {
         .expect("a free port")
         .port();
     let sip = format!("127.0.0.1:{sip_port}");
-    let mut child = Command::new(BIN)
-        .arg("--config")
-        .arg(&config)
-        .args(["serve", "--http", "127.0.0.1:0", "--demo", "--sip", &sip])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let served = Served(child);
-    let mut lines = BufReader::new(stdout).lines();
-    let base = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| {
-            line.strip_prefix("halo-server listening on ")
-                .map(str::to_owned)
-        })
-        .expect("announces its address");
+    let (served, base) = serve(&config, &["--demo", "--sip", &sip]);
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
 
     let http = reqwest::Client::new();
@@ -126,7 +150,7 @@ async fn user_added_by_the_cli_signs_in_to_the_served_api() {
     );
 
     // SIGTERM by pid: the server drains and exits cleanly.
-    let pid = served.0.id().to_string();
+    let pid = served.child.id().to_string();
     let killed = Command::new("kill")
         .args(["-TERM", &pid])
         .status()
@@ -135,7 +159,7 @@ async fn user_added_by_the_cli_signs_in_to_the_served_api() {
     let mut served = served;
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
-        if let Some(status) = served.0.try_wait().expect("waits") {
+        if let Some(status) = served.child.try_wait().expect("waits") {
             break status;
         }
         assert!(Instant::now() < deadline, "server did not stop on SIGTERM");
@@ -166,4 +190,121 @@ fn a_broken_config_file_names_file_line_and_key() {
         config.display()
     );
     assert!(stderr.contains(&expected), "{stderr}");
+}
+
+/// `keys rotate` writes a key while a server runs. The server signs its next token with it
+/// (no reload wait), publishes both keys, and keeps accepting what the old key signed.
+#[tokio::test]
+async fn keys_rotated_by_the_cli_sign_the_running_servers_next_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path());
+    seed_key(dir.path());
+    assert_ok(&run(
+        &config,
+        &["user", "add", "alice"],
+        Some("alice-pass-1"),
+    ));
+    let (_served, base) = serve(&config, &[]);
+    let api = Api::new(base);
+    let old = api.access_token("alice", "alice-pass-1").await;
+
+    let rotated = run(&config, &["keys", "rotate"], None);
+    assert_ok(&rotated);
+    let printed = String::from_utf8_lossy(&rotated.stdout);
+    let new_kid = printed
+        .strip_prefix("new signing key ")
+        .and_then(|rest| rest.split(';').next())
+        .expect("prints the new kid")
+        .to_owned();
+
+    let new = api.access_token("alice", "alice-pass-1").await;
+    assert_eq!(kid(&new), new_kid);
+    for token in [&old, &new] {
+        let me = api
+            .http
+            .get(api.url("/users/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(me.status(), 200, "token of key {}", kid(token));
+    }
+    let jwks: Value = api
+        .http
+        .get(api.url("/auth/jwks.json"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .map(|k| k["kid"].as_str().expect("kid"))
+        .collect();
+    assert_eq!(kids, [new_kid, kid(&old)], "newest first");
+}
+
+/// The served HTTP API at `base`.
+struct Api {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    fn new(base: String) -> Self {
+        Self {
+            base,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/auth/login"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    async fn access_token(&self, username: &str, password: &str) -> String {
+        let response = self.login(username, password).await;
+        assert_eq!(response.status(), 200, "login of {username}");
+        let tokens: Value = response.json().await.expect("json");
+        tokens["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+}
+
+/// The `kid` in a JWT's header, base64url decoded by hand: this crate has no base64 dependency.
+fn kid(token: &str) -> String {
+    let segment = token.split('.').next().expect("header");
+    let (mut bits, mut count, mut json) = (0u32, 0, Vec::new());
+    for c in segment.bytes() {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => panic!("{c} is not base64url"),
+        };
+        bits = (bits << 6 | u32::from(value)) & 0xfff;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            json.push((bits >> count) as u8);
+        }
+    }
+    let header: Value = serde_json::from_slice(&json).expect("header json");
+    header["kid"].as_str().expect("kid").to_owned()
 }

@@ -75,15 +75,15 @@ impl AppState {
         store: Arc<dyn UserStore>,
     ) -> Result<Self, Error> {
         let now = clock.now();
-        let retire_after = config
+        let token_life = config
             .tokens
             .access_ttl()
             .as_secs()
             .saturating_add(config.tokens.leeway_secs);
         let keys = Arc::new(KeyRing::open(
             &config.data_dir.join("keys"),
-            i64::try_from(retire_after).unwrap_or(i64::MAX),
-            now,
+            i64::try_from(token_life).unwrap_or(i64::MAX),
+            &*clock,
         )?);
         store.purge_refresh(now)?;
         let hasher = Hasher::new(&config.argon2)?;
@@ -145,11 +145,12 @@ impl AppState {
 
     /// Creates a new signing key; tokens issued from now on carry its `kid`.
     pub fn rotate_keys(&self) -> Result<String, Error> {
-        Ok(self.inner.keys.rotate(self.inner.clock.now())?)
+        Ok(self.inner.keys.rotate(&*self.inner.clock)?)
     }
 
-    /// Picks up keys added to the data directory by another process, such as the
-    /// `halo-server keys rotate` command, and retires expired ones.
+    /// Publishes keys added to the data directory by another process, such as the
+    /// `halo-server keys rotate` command, and retires expired ones. Signing does not need it:
+    /// each token is signed with the newest key on disk.
     pub fn reload_keys(&self) -> Result<(), Error> {
         Ok(self.inner.keys.reload(self.inner.clock.now())?)
     }

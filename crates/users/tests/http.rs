@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::seeded;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use users::{AppState, Config, DigestAlgorithm, ManualClock};
+use users::{AppState, Clock as _, Config, DigestAlgorithm, ManualClock};
 
 fn token(tokens: &Value, field: &str) -> String {
     tokens[field].as_str().expect("token field").to_owned()
@@ -688,16 +688,14 @@ async fn jwks_publishes_rsa_keys_and_rotation_keeps_old_ones_until_their_tokens_
     let header: Value = serde_json::from_slice(&base64_url_decode(header)).expect("header json");
     assert_eq!(header["kid"], new_kid.as_str());
 
-    // After the access TTL and leeway, nothing the old key signed can still be valid.
+    // The old token's last accepted second is iat + TTL + leeway; the key outlives it by the
+    // second a stamp may lag a signer's clock.
     clock.advance(Duration::from_secs(900 + 30));
-    let kids: Vec<String> = server
-        .state
-        .jwks()
-        .keys
-        .into_iter()
-        .map(|k| k.kid)
-        .collect();
-    assert_eq!(kids, [new_kid]);
+    validator
+        .validate(&old_access)
+        .expect("old token, last second");
+    clock.advance(Duration::from_secs(2));
+    assert_eq!(kids_published(&server.state), [new_kid]);
     let remaining = std::fs::read_dir(dir.path().join("keys"))
         .expect("dir")
         .count();
@@ -705,6 +703,64 @@ async fn jwks_publishes_rsa_keys_and_rotation_keeps_old_ones_until_their_tokens_
         remaining, 2,
         "file removed at the next rotation or restart, not on read"
     );
+}
+
+/// `halo-server keys rotate` is another process writing into the key directory while the
+/// server runs: the server must sign with the new key from the next token on, without waiting
+/// for a reload, and keep the old key until the last token it signed has expired.
+#[tokio::test]
+async fn a_key_added_by_another_process_signs_next_and_the_old_one_outlives_its_tokens() {
+    let (dir, clock, server) = with_alice().await;
+    let start = clock.now();
+    let old = token(
+        &server.tokens("alice", "alice-secret").await,
+        "access_token",
+    );
+    let old_kid = kid(&old);
+
+    // The worst case the rule allows: the new key's stamp was read in the second before the
+    // signer read its clock, and its file appeared just after the signer listed the directory.
+    common::seed_key(dir.path(), "key-b", start - 1);
+    let new_kid = kid(&token(
+        &server.tokens("alice", "alice-secret").await,
+        "access_token",
+    ));
+    assert_ne!(
+        new_kid, old_kid,
+        "signed with the new key, no reload needed"
+    );
+    let published: Value = server
+        .http
+        .get(server.url("/auth/jwks.json"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let kids: Vec<&str> = published["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .map(|k| k["kid"].as_str().expect("kid"))
+        .collect();
+    assert_eq!(kids, [new_kid.as_str(), old_kid.as_str()]);
+
+    // The old token's last accepted second: the old key is still there to check it.
+    clock.advance(Duration::from_secs(900 + 30));
+    let response = server
+        .http
+        .get(server.url("/users/me"))
+        .bearer_auth(&old)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::OK, "old token, last second");
+    assert_eq!(kids_published(&server.state), [new_kid.clone(), old_kid]);
+
+    // One second later nothing the old key signed is accepted, and it is gone.
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(kids_published(&server.state), [new_kid]);
 }
 
 #[tokio::test]
@@ -757,6 +813,17 @@ async fn digest_ha1_is_stored_for_the_realm() {
             .expect("lookup"),
         None
     );
+}
+
+fn kids_published(state: &AppState) -> Vec<String> {
+    state.jwks().keys.into_iter().map(|k| k.kid).collect()
+}
+
+/// The `kid` in a token's header.
+fn kid(token: &str) -> String {
+    let header = token.split('.').next().expect("header");
+    let header: Value = serde_json::from_slice(&base64_url_decode(header)).expect("header json");
+    header["kid"].as_str().expect("kid").to_owned()
 }
 
 fn base64_url_decode(text: &str) -> Vec<u8> {

@@ -1,14 +1,16 @@
 //! The RSA signing keys and the JWKS that publishes them.
 //!
-//! Keys live in `{data}/keys/` as PKCS#8 PEM files named `{created}-{kid}.pem`, readable by the
-//! owner only, so tokens survive a restart. Only the creation time before the dash is read
-//! back; the `kid` is recomputed from the key. The newest key signs; an older one stays published
-//! until every token it could have signed has expired, that is until `access_ttl + leeway` after
-//! its successor was created, and is then deleted. No metadata file is needed: the file names
-//! carry the order.
+//! Keys live in `{data}/keys/` as PKCS#8 PEM files named `{stamp}-{kid}.pem`, readable by the
+//! owner only, so tokens survive a restart. Only the stamp before the dash is read back; the
+//! `kid` is recomputed from the key. No metadata file is needed: the file names carry the order.
+//!
+//! The newest key on disk signs. Every signature first looks at the directory, so a key added by
+//! another process (`halo-server keys rotate`) signs the very next token, and a key's successor's
+//! stamp bounds the last token the key signed. That bound, not a reload interval, decides when the
+//! key retires: see [`retired`].
 
 use std::fs;
-use std::io::Write as _;
+use std::io::{ErrorKind, Write as _};
 use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::{RwLock, RwLockReadGuard};
@@ -24,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use super::Claims;
+use crate::clock::Clock;
 
 const KEY_BITS: usize = 2048;
 
@@ -84,9 +87,11 @@ pub enum KeyError {
     Sign(#[from] jsonwebtoken::errors::Error),
 }
 
+#[derive(Clone)]
 struct SigningKey {
     /// The key's file, deleted when the key retires.
     path: PathBuf,
+    /// When the file appeared in the directory, Unix seconds.
     created: i64,
     jwk: Jwk,
     encoding: EncodingKey,
@@ -119,54 +124,57 @@ impl SigningKey {
 /// The set of signing keys, shared by the token issuer, the in-process validator and the JWKS.
 pub(crate) struct KeyRing {
     dir: PathBuf,
-    /// How long a superseded key stays published.
-    retire_after: i64,
-    /// Oldest first; the last one signs. Never empty.
+    /// How long a token is accepted after its `iat`: the access lifetime plus the leeway.
+    token_life: i64,
+    /// As on disk at the last look, oldest first; the last one signs. Never empty once opened.
     keys: RwLock<Vec<SigningKey>>,
 }
 
 impl KeyRing {
     /// Loads the keys in `dir`, creating the first one if there is none.
-    pub(crate) fn open(dir: &Path, retire_after: i64, now: i64) -> Result<Self, KeyError> {
+    pub(crate) fn open(dir: &Path, token_life: i64, clock: &dyn Clock) -> Result<Self, KeyError> {
         fs::create_dir_all(dir).map_err(|source| io(dir, source))?;
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
             .map_err(|source| io(dir, source))?;
-        let mut keys = load(dir)?;
-        if keys.is_empty() {
-            keys.push(create(dir, now)?);
-        }
         let ring = Self {
             dir: dir.to_owned(),
-            retire_after,
-            keys: RwLock::new(keys),
+            token_life,
+            keys: RwLock::new(Vec::new()),
         };
-        ring.retire(now)?;
+        ring.refresh()?;
+        if ring.read().is_empty() {
+            install(dir, clock)?;
+            ring.refresh()?;
+        }
+        ring.retire(clock.now())?;
         Ok(ring)
     }
 
-    /// Makes a new key the signing key. The previous one keeps validating until it retires.
-    pub(crate) fn rotate(&self, now: i64) -> Result<String, KeyError> {
-        // Generation takes a while; do it before taking the lock so validation is not held up.
-        let key = create(&self.dir, now)?;
-        let kid = key.jwk.kid.clone();
-        self.write().push(key);
-        self.retire(now)?;
+    /// Makes a new key the signing key, here and in every process sharing the directory. The
+    /// previous one keeps validating until it retires.
+    pub(crate) fn rotate(&self, clock: &dyn Clock) -> Result<String, KeyError> {
+        let kid = install(&self.dir, clock)?;
+        self.refresh()?;
+        self.retire(clock.now())?;
         Ok(kid)
     }
 
-    /// Picks up keys another process (the `keys rotate` command) added to the directory.
+    /// Picks up keys another process (the `keys rotate` command) added to the directory, and
+    /// retires expired ones. Signing does not wait for this; it keeps the JWKS current while no
+    /// token is signed, and old files from piling up.
     pub(crate) fn reload(&self, now: i64) -> Result<(), KeyError> {
-        let on_disk = load(&self.dir)?;
-        let known: Vec<PathBuf> = self.read().iter().map(|k| k.path.clone()).collect();
-        if !on_disk.is_empty() && on_disk.iter().map(|k| &k.path).ne(known.iter()) {
-            *self.write() = on_disk;
-        }
+        self.refresh()?;
         self.retire(now)
     }
 
+    /// Signs with the newest key on disk. The caller read `claims.iat` from the clock before
+    /// calling: [`retired`] counts on it.
     pub(crate) fn sign(&self, claims: &Claims) -> Result<String, KeyError> {
+        self.refresh()?;
         let keys = self.read();
-        let current = keys.last().expect("the key ring is never empty");
+        let current = keys
+            .last()
+            .expect("open leaves a key, and refresh never empties the ring");
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(current.jwk.kid.clone());
         Ok(jsonwebtoken::encode(&header, claims, &current.encoding)?)
@@ -175,7 +183,7 @@ impl KeyRing {
     /// The key with id `kid`, if it is still published at `now`.
     pub(crate) fn decoding_key(&self, kid: &str, now: i64) -> Option<DecodingKey> {
         let keys = self.read();
-        let key = live(&keys, self.retire_after, now)
+        let key = live(&keys, self.token_life, now)
             .find(|k| k.jwk.kid == kid)
             .map(|k| k.decoding.clone());
         key
@@ -183,29 +191,63 @@ impl KeyRing {
 
     pub(crate) fn jwks(&self, now: i64) -> Jwks {
         let keys = self.read();
-        let mut published: Vec<Jwk> = live(&keys, self.retire_after, now)
+        let mut published: Vec<Jwk> = live(&keys, self.token_life, now)
             .map(|k| k.jwk.clone())
             .collect();
         published.reverse();
         Jwks { keys: published }
     }
 
-    /// Drops keys whose successor is older than `retire_after` and deletes their files.
+    /// Makes the held keys match the directory, reading only the files not held yet. Listing a
+    /// directory of a few files costs microseconds, next to milliseconds for the sign-in or
+    /// refresh that signs.
+    fn refresh(&self) -> Result<(), KeyError> {
+        let listed = list(&self.dir)?;
+        let held: Vec<PathBuf> = self.read().iter().map(|k| k.path.clone()).collect();
+        if listed.iter().map(|(_, path)| path).eq(held.iter()) {
+            return Ok(());
+        }
+        let mut added = Vec::new();
+        for (created, path) in listed.iter().filter(|(_, path)| !held.contains(path)) {
+            added.extend(load(path, *created)?);
+        }
+        let mut keys = self.write();
+        let mut fresh: Vec<SigningKey> = keys
+            .iter()
+            .filter(|k| listed.iter().any(|(_, path)| *path == k.path))
+            .cloned()
+            .chain(added)
+            .collect();
+        fresh.sort_by(|a, b| (a.created, &a.path).cmp(&(b.created, &b.path)));
+        // Another thread may have added the same file meanwhile.
+        fresh.dedup_by(|a, b| a.path == b.path);
+        // An emptied directory is an operator's mistake: signing on with the held keys beats
+        // refusing every sign-in, and the next start creates a key.
+        if !fresh.is_empty() {
+            *keys = fresh;
+        }
+        Ok(())
+    }
+
+    /// Drops the keys [`retired`] by their successors and deletes their files.
     fn retire(&self, now: i64) -> Result<(), KeyError> {
         let mut keys = self.write();
-        let retired = keys
+        let gone = keys
             .windows(2)
-            .take_while(|pair| pair[1].created + self.retire_after <= now)
+            .take_while(|pair| retired(&pair[1], self.token_life, now))
             .count();
-        for key in keys.drain(..retired) {
-            fs::remove_file(&key.path).map_err(|source| io(&key.path, source))?;
-            tracing::info!(kid = %key.jwk.kid, "retired signing key");
+        for key in keys.drain(..gone) {
+            match fs::remove_file(&key.path) {
+                // Another process sharing the directory deleted it first.
+                Err(e) if e.kind() != ErrorKind::NotFound => return Err(io(&key.path, e)),
+                _ => tracing::info!(kid = %key.jwk.kid, "retired signing key"),
+            }
         }
         Ok(())
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Vec<SigningKey>> {
-        // Writers only push or drain whole keys, so a panic elsewhere cannot leave the list torn.
+        // Writers only replace or drain whole keys, so a panic elsewhere cannot leave the list torn.
         self.keys.read().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -214,57 +256,90 @@ impl KeyRing {
     }
 }
 
-/// Keys that may still have signed an unexpired token: the newest, and each older one whose
-/// successor is younger than `retire_after`.
-fn live(keys: &[SigningKey], retire_after: i64, now: i64) -> impl Iterator<Item = &SigningKey> {
+/// Whether the predecessor of `successor` can no longer have signed a token still accepted at
+/// `now`.
+///
+/// A signer reads `iat` before it lists the directory, and a key's stamp is read just before its
+/// file appears there. So a signer that did not see the successor read its clock before the file
+/// appeared: in the stamp's second or the next. Its token is accepted until
+/// `stamp + 1 + token_life` at the latest. How often a server reloads does not enter into it,
+/// because signing always lists the directory first.
+fn retired(successor: &SigningKey, token_life: i64, now: i64) -> bool {
+    now > successor
+        .created
+        .saturating_add(token_life)
+        .saturating_add(1)
+}
+
+/// Keys that may still have signed a token accepted at `now`: the newest, and each older one
+/// whose successor has not [`retired`] it.
+fn live(keys: &[SigningKey], token_life: i64, now: i64) -> impl Iterator<Item = &SigningKey> {
     let successors = keys.iter().skip(1).map(Some).chain([None]);
     keys.iter()
         .zip(successors)
-        .filter(move |(_, next)| next.is_none_or(|n| n.created + retire_after > now))
+        .filter(move |(_, next)| next.is_none_or(|n| !retired(n, token_life, now)))
         .map(|(key, _)| key)
 }
 
-fn load(dir: &Path) -> Result<Vec<SigningKey>, KeyError> {
-    let mut keys = Vec::new();
+/// The key files in `dir` with their stamps, in signing order: oldest first, ties by name.
+fn list(dir: &Path) -> Result<Vec<(i64, PathBuf)>, KeyError> {
+    let mut files = Vec::new();
     for entry in fs::read_dir(dir).map_err(|source| io(dir, source))? {
         let path = entry.map_err(|source| io(dir, source))?.path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-            continue;
-        };
-        let Some(created) = name
-            .strip_suffix(".pem")
+        let stamp = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .and_then(|name| name.strip_suffix(".pem"))
             .and_then(|stem| stem.split_once('-'))
-            .and_then(|(created, _)| created.parse::<i64>().ok())
-        else {
-            continue;
-        };
-        let pem = fs::read_to_string(&path).map_err(|source| io(&path, source))?;
-        let private = RsaPrivateKey::from_pkcs8_pem(&pem)
-            .map_err(|_| KeyError::BadKeyFile { path: path.clone() })?;
-        keys.push(SigningKey::from_private(path, created, &private)?);
+            .and_then(|(stamp, _)| stamp.parse::<i64>().ok());
+        if let Some(stamp) = stamp {
+            files.push((stamp, path));
+        }
     }
-    keys.sort_by_key(|k| k.created);
-    Ok(keys)
+    files.sort();
+    Ok(files)
 }
 
-fn create(dir: &Path, now: i64) -> Result<SigningKey, KeyError> {
+/// The key in `path`, or `None` if another process retired it since it was listed.
+fn load(path: &Path, created: i64) -> Result<Option<SigningKey>, KeyError> {
+    let pem = match fs::read_to_string(path) {
+        Ok(pem) => pem,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(io(path, source)),
+    };
+    let private = RsaPrivateKey::from_pkcs8_pem(&pem).map_err(|_| KeyError::BadKeyFile {
+        path: path.to_owned(),
+    })?;
+    SigningKey::from_private(path.to_owned(), created, &private).map(Some)
+}
+
+/// Generates a key and puts it into `dir` whole, by a rename, stamped with the time read just
+/// before the rename. Generation takes seconds; a stamp read before it would retire the previous
+/// key that much too early ([`retired`]).
+fn install(dir: &Path, clock: &dyn Clock) -> Result<String, KeyError> {
     let private = RsaPrivateKey::new(&mut rand::rngs::OsRng, KEY_BITS)?;
-    let public = private.to_public_key();
-    let path = dir.join(format!("{now}-{}.pem", thumbprint(&public)));
-    let key = SigningKey::from_private(path.clone(), now, &private)?;
+    let kid = thumbprint(&private.to_public_key());
     let pem = private.to_pkcs8_pem(LineEnding::LF)?;
+    // Not named `*.pem`, so no reader takes the half-written file for a key.
+    let staged = dir.join(format!("{kid}.new"));
     // Created with mode 0600 rather than chmod-ed afterwards, so the key is never readable by others.
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(&path)
-        .map_err(|source| io(&path, source))?;
+        .open(&staged)
+        .map_err(|source| io(&staged, source))?;
     file.write_all(pem.as_bytes())
         .and_then(|()| file.sync_all())
-        .map_err(|source| io(&path, source))?;
-    tracing::info!(kid = %key.jwk.kid, "created signing key");
-    Ok(key)
+        .map_err(|source| io(&staged, source))?;
+    let path = dir.join(format!("{}-{kid}.pem", clock.now()));
+    fs::rename(&staged, &path).map_err(|source| io(&path, source))?;
+    // Tokens are signed with the key from here on, so the rename must survive a crash.
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|source| io(dir, source))?;
+    tracing::info!(%kid, "created signing key");
+    Ok(kid)
 }
 
 fn components(key: &RsaPublicKey) -> (String, String) {

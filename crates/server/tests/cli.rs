@@ -1,6 +1,6 @@
 //! The `halo-server` binary as an operator uses it: commands, then a served login over loopback.
 
-use std::io::{BufRead as _, BufReader, Lines};
+use std::io::{BufRead as _, BufReader, Lines, Write as _};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -36,6 +36,27 @@ fn run(config: &Path, args: &[&str], password: Option<&str>) -> Output {
         command.env("HALO_PASSWORD", password);
     }
     command.output().expect("halo-server runs")
+}
+
+/// Like [`run`] with no `HALO_PASSWORD`, `stdin` typed at the prompt instead.
+fn run_with_stdin(config: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env_remove("HALO_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("halo-server runs");
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(stdin.as_bytes())
+        .expect("stdin written");
+    child.wait_with_output().expect("halo-server ends")
 }
 
 fn assert_ok(output: &Output) {
@@ -245,6 +266,94 @@ async fn keys_rotated_by_the_cli_sign_the_running_servers_next_token() {
         .map(|k| k["kid"].as_str().expect("kid"))
         .collect();
     assert_eq!(kids, [new_kid, kid(&old)], "newest first");
+}
+
+/// `user passwd` with the password from `HALO_PASSWORD`, then from stdin, while the server
+/// runs: each time the old password stops working, the new one signs in, and the sessions
+/// (refresh tokens) started before are over.
+#[tokio::test]
+async fn user_passwd_changes_the_password_and_ends_sessions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path());
+    seed_key(dir.path());
+    assert_ok(&run(
+        &config,
+        &["user", "add", "alice"],
+        Some("alice-pass-1"),
+    ));
+    let (_served, base) = serve(&config, &[]);
+    let api = Api::new(base);
+
+    let passwd = ["user", "passwd", "alice"];
+    for (old, new, on_stdin) in [
+        ("alice-pass-1", "alice-pass-2", false),
+        ("alice-pass-2", "alice-pass-3", true),
+    ] {
+        let session = api.login("alice", old).await;
+        assert_eq!(session.status(), 200);
+        let session: Value = session.json().await.expect("json");
+        let changed = if on_stdin {
+            run_with_stdin(&config, &passwd, &format!("{new}\n"))
+        } else {
+            run(&config, &passwd, Some(new))
+        };
+        assert_ok(&changed);
+        assert_eq!(api.login("alice", old).await.status(), 401, "{old} refused");
+        assert_eq!(
+            api.login("alice", new).await.status(),
+            200,
+            "{new} accepted"
+        );
+        let refreshed = api
+            .http
+            .post(api.url("/auth/refresh"))
+            .json(&json!({ "refresh_token": session["refresh_token"] }))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(refreshed.status(), 401, "session of {old} revoked");
+    }
+}
+
+#[tokio::test]
+async fn user_add_reads_the_password_from_stdin() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path());
+    seed_key(dir.path());
+    assert_ok(&run_with_stdin(
+        &config,
+        &["user", "add", "bob"],
+        "bob-pass-1\n",
+    ));
+    let nothing = run_with_stdin(&config, &["user", "add", "carol"], "");
+    assert!(!nothing.status.success());
+    assert!(String::from_utf8_lossy(&nothing.stderr).contains("no password given"));
+
+    let (_served, base) = serve(&config, &[]);
+    let api = Api::new(base);
+    assert_eq!(api.login("bob", "bob-pass-1").await.status(), 200);
+    assert_eq!(api.login("carol", "").await.status(), 401);
+}
+
+/// Arguments show in the process list, so no command takes a password as one.
+#[test]
+fn passwords_are_not_taken_as_arguments() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path());
+    seed_key(dir.path());
+    for args in [
+        &["user", "add", "alice", "alice-pass-1"][..],
+        &["user", "add", "alice", "--password", "alice-pass-1"],
+        &["user", "passwd", "alice", "alice-pass-1"],
+        &["user", "passwd", "alice", "--password", "alice-pass-1"],
+    ] {
+        let output = run(&config, args, None);
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("unexpected argument"), "{args:?}: {stderr}");
+    }
+    let listed = run(&config, &["user", "list"], None);
+    assert!(!String::from_utf8_lossy(&listed.stdout).contains("alice"));
 }
 
 /// The served HTTP API at `base`.

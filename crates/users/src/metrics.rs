@@ -26,7 +26,7 @@ impl Metrics {
         let counters = [
             (
                 "halo_users_logins_total",
-                "Password sign-ins by outcome.",
+                "Password sign-ins by outcome; failed includes locked and disabled accounts.",
                 vec![
                     ("result=\"ok\"", get(&self.logins_ok)),
                     ("result=\"failed\"", get(&self.logins_failed)),

@@ -55,6 +55,7 @@ impl AppState {
         };
         inner.lockout.record_success(username);
         if record.user.disabled {
+            Metrics::inc(&inner.metrics.logins_failed);
             return Err(Error::AccountDisabled);
         }
         Metrics::inc(&inner.metrics.logins_ok);

@@ -815,6 +815,55 @@ async fn digest_ha1_is_stored_for_the_realm() {
     );
 }
 
+#[tokio::test]
+async fn metrics_count_sign_ins_by_outcome() {
+    let (_dir, _clock, server) = with_alice().await;
+    let bob = server.add_user("bob", "bob-secret", false);
+    server
+        .state
+        .update_user(
+            bob.id,
+            users::UserUpdate {
+                disabled: Some(true),
+                ..Default::default()
+            },
+        )
+        .expect("bob disabled");
+
+    server.tokens("alice", "alice-secret").await;
+    assert_eq!(
+        server.login("bob", "bob-secret").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    for _ in 0..5 {
+        server.login("alice", "guess-guess").await;
+    }
+    assert_eq!(
+        server.login("alice", "alice-secret").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    let text = server
+        .http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
+    let samples: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    for expected in [
+        "halo_users_logins_total{result=\"ok\"} 1",
+        // The disabled account, five wrong passwords, one attempt while locked.
+        "halo_users_logins_total{result=\"failed\"} 7",
+        "halo_users_lockouts_total 1",
+        "halo_users_tokens_issued_total 1",
+    ] {
+        assert!(samples.contains(&expected), "{expected} in {text}");
+    }
+}
+
 fn kids_published(state: &AppState) -> Vec<String> {
     state.jwks().keys.into_iter().map(|k| k.kid).collect()
 }

@@ -432,16 +432,20 @@ async fn disabled_users_cannot_sign_in_or_refresh() {
         "access_token",
     );
     let session = server.tokens("alice", "alice-secret").await;
+    let other_session = server.tokens("alice", "alice-secret").await;
+    let set_disabled = |disabled: bool| {
+        server
+            .http
+            .patch(server.url(&format!("/users/{}", alice.id)))
+            .bearer_auth(&admin)
+            .json(&json!({ "disabled": disabled }))
+            .send()
+    };
 
-    let response = server
-        .http
-        .patch(server.url(&format!("/users/{}", alice.id)))
-        .bearer_auth(&admin)
-        .json(&json!({ "disabled": true }))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        set_disabled(true).await.expect("sent").status(),
+        StatusCode::OK
+    );
 
     let response = server.login("alice", "alice-secret").await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
@@ -459,6 +463,90 @@ async fn disabled_users_cannot_sign_in_or_refresh() {
             .digest_ha1("alice", DigestAlgorithm::Md5)
             .expect("lookup"),
         None
+    );
+
+    // Disabling revoked the sessions; enabling again does not bring them back, even one that
+    // was not presented while disabled.
+    assert_eq!(
+        set_disabled(false).await.expect("sent").status(),
+        StatusCode::OK
+    );
+    let response = server
+        .post(
+            "/auth/refresh",
+            json!({ "refresh_token": token(&other_session, "refresh_token") }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        server.login("alice", "alice-secret").await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn an_admin_setting_a_password_ends_the_users_sessions() {
+    let (dir, clock) = seeded();
+    let server = Server::start(common::config(dir.path()), &clock).await;
+    server.add_user("admin", "admin-secret", true);
+    let alice = server.add_user("alice", "alice-secret", false);
+    let bob = server.add_user("bob", "bob-secret", false);
+    let admin = token(
+        &server.tokens("admin", "admin-secret").await,
+        "access_token",
+    );
+    let alice_session = server.tokens("alice", "alice-secret").await;
+    let bob_session = server.tokens("bob", "bob-secret").await;
+    let set_password = |id: uuid::Uuid, bearer: String, password: &'static str| {
+        server
+            .http
+            .put(server.url(&format!("/users/{id}/password")))
+            .bearer_auth(bearer)
+            .json(&json!({ "password": password }))
+            .send()
+    };
+
+    let response = set_password(bob.id, token(&alice_session, "access_token"), "by-alice-1")
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "not an admin");
+    let response = set_password(alice.id, admin, "alice-new-secret")
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+    assert_eq!(
+        server.login("alice", "alice-secret").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        server.login("alice", "alice-new-secret").await.status(),
+        StatusCode::OK
+    );
+    let refresh = |session: &Value| {
+        server.post(
+            "/auth/refresh",
+            json!({ "refresh_token": token(session, "refresh_token") }),
+        )
+    };
+    assert_eq!(
+        refresh(&alice_session).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "alice's session revoked"
+    );
+    assert_eq!(
+        refresh(&bob_session).await.status(),
+        StatusCode::OK,
+        "bob's untouched"
+    );
+    let expected = DigestAlgorithm::Md5.ha1("alice", common::DOMAIN, "alice-new-secret");
+    assert_eq!(
+        server
+            .state
+            .digest_ha1("alice", DigestAlgorithm::Md5)
+            .expect("lookup")
+            .as_deref(),
+        Some(expected.as_str())
     );
 }
 

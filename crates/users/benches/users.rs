@@ -39,6 +39,14 @@ fn login(c: &mut Criterion) {
             })
         },
     );
+    // Refusals must cost the same whether or not the user exists, or timing enumerates users.
+    c.bench_function("login refused, wrong password (argon2 verify)", |b| {
+        b.iter(|| {
+            state
+                .login(black_box("alice"), black_box("wrong-secret"))
+                .is_err()
+        })
+    });
     c.bench_function("login refused, unknown user (dummy argon2 verify)", |b| {
         b.iter(|| {
             state

@@ -3,13 +3,14 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sip::endpoint::{Endpoint, EndpointEvent, SendError, TxnId};
 use sip::msg::{Frame, Message, Method, Request, Response, SipMessage};
-use sip::transport::{Remote, Transmit, TransportKind};
-use tokio::net::{TcpListener, UdpSocket};
-use tokio::sync::{mpsc, oneshot};
+use sip::transport::{Remote, StreamLimits, Transmit, TransportKind};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::{mpsc, oneshot, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
@@ -20,7 +21,7 @@ const BATCH: usize = 64;
 /// How long shutdown waits for streams to write out their queues.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
-use crate::conn::{self, ConnEvent, Link};
+use crate::conn::{self, Conn, ConnEvent, Link, Open};
 use crate::stack::{Incoming, StackStats, TxnUpdate};
 
 /// The ways a client transaction starts.
@@ -58,12 +59,6 @@ pub(crate) enum Command {
     Shutdown(oneshot::Sender<()>),
 }
 
-/// A stream peer (TCP or TLS) we are connecting to, or connected to.
-enum Conn {
-    Connecting(Vec<Vec<u8>>),
-    Open(mpsc::UnboundedSender<Vec<u8>>),
-}
-
 /// The TLS side of the driver, each part optional.
 #[derive(Default)]
 pub(crate) struct Tls {
@@ -78,11 +73,14 @@ pub(crate) struct Driver {
     tcp: Option<TcpListener>,
     tls: Tls,
     max_message: usize,
+    limits: StreamLimits,
+    /// One permit per connection a peer opened, held by its task.
+    accepted_slots: Arc<Semaphore>,
     commands: mpsc::UnboundedReceiver<Command>,
     incoming: mpsc::UnboundedSender<Incoming>,
     conns: HashMap<Remote, Conn>,
-    conn_tx: mpsc::UnboundedSender<ConnEvent>,
-    conn_rx: mpsc::UnboundedReceiver<ConnEvent>,
+    conn_tx: mpsc::Sender<ConnEvent>,
+    conn_rx: mpsc::Receiver<ConnEvent>,
     clients: HashMap<TxnId, mpsc::UnboundedSender<TxnUpdate>>,
     /// INVITEs answered with a 2xx, listened to for further 2xx from other forks until the
     /// instant given (Timer M, RFC 6026), then forgotten: the endpoint reports no end.
@@ -104,11 +102,12 @@ impl Driver {
         endpoint: Endpoint,
         sockets: Sockets,
         max_message: usize,
+        limits: StreamLimits,
         accepted_window: Duration,
         commands: mpsc::UnboundedReceiver<Command>,
         incoming: mpsc::UnboundedSender<Incoming>,
     ) -> Driver {
-        let (conn_tx, conn_rx) = mpsc::unbounded_channel();
+        let (conn_tx, conn_rx) = mpsc::channel(conn::EVENT_QUEUE);
         let Sockets { udp, tcp, tls } = sockets;
         Driver {
             endpoint,
@@ -116,6 +115,8 @@ impl Driver {
             tcp,
             tls,
             max_message,
+            accepted_slots: Arc::new(Semaphore::new(limits.max_accepted)),
+            limits,
             commands,
             incoming,
             conns: HashMap::new(),
@@ -150,16 +151,10 @@ impl Driver {
                     Err(e) => tracing::debug!(error = %e, "UDP receive error"),
                 },
                 r = accept(self.tcp.as_ref()) => if let Ok((stream, addr)) = r {
-                    let _ = stream.set_nodelay(true);
-                    let link = self.link(Remote { transport: TransportKind::Tcp, addr });
-                    let task = tokio::spawn(conn::serve(stream, link, Vec::new()));
-                    self.track(task);
+                    self.on_accept(stream, Remote { transport: TransportKind::Tcp, addr });
                 },
                 r = accept(self.tls.listener.as_ref().map(|(l, _)| l)) => if let Ok((stream, addr)) = r {
-                    let acceptor = self.tls.listener.as_ref().map(|(_, a)| a.clone()).expect("accepted on it");
-                    let link = self.link(Remote { transport: TransportKind::Tls, addr });
-                    let task = tokio::spawn(conn::accept_tls(stream, acceptor, link));
-                    self.track(task);
+                    self.on_accept(stream, Remote { transport: TransportKind::Tls, addr });
                 },
                 Some(ev) = self.conn_rx.recv() => self.on_conn_event(ev),
                 cmd = self.commands.recv() => {
@@ -197,12 +192,9 @@ impl Driver {
     fn on_conn_event(&mut self, ev: ConnEvent) {
         match ev {
             ConnEvent::Opened(remote, writer) => {
-                if let Some(Conn::Connecting(queued)) = self.conns.remove(&remote) {
-                    for bytes in queued {
-                        let _ = writer.send(bytes);
-                    }
+                if let Some(conn) = self.conns.get_mut(&remote) {
+                    conn.opened(writer);
                 }
-                self.conns.insert(remote, Conn::Open(writer));
             }
             ConnEvent::Frame(remote, Frame::Message(msg)) => {
                 self.endpoint.handle_message(Instant::now(), remote, msg)
@@ -251,6 +243,7 @@ impl Driver {
                 let _ = reply.send(StackStats {
                     listened_transactions: self.clients.len(),
                     connections: self.conns.len(),
+                    queued_bytes: self.conns.values().map(Conn::queued).sum(),
                 });
             }
             Command::NewCallId(reply) => {
@@ -318,48 +311,97 @@ impl Driver {
     /// Lets every stream write out what it was given, then closes it: a UA that answers the
     /// last BYE and exits must not take the 200 down with it.
     async fn close_streams(&mut self) {
-        // A pending `Opened` holds a writer; dropping it lets that stream drain and end too.
+        // Dropping the writers (pending `Opened` events hold some) lets each stream drain and
+        // end; dropped abort senders abort nothing.
         while self.conn_rx.try_recv().is_ok() {}
         self.conns.clear();
-        let tasks = std::mem::take(&mut self.conn_tasks);
-        let all = futures_join(tasks);
-        if tokio::time::timeout(SHUTDOWN_GRACE, all).await.is_err() {
+        let all = futures_join(std::mem::take(&mut self.conn_tasks));
+        tokio::pin!(all);
+        let drained = async {
+            loop {
+                tokio::select! {
+                    () = &mut all => return,
+                    // Readers waiting on a full event queue would otherwise hold their
+                    // streams open.
+                    Some(_) = self.conn_rx.recv() => {}
+                }
+            }
+        };
+        if tokio::time::timeout(SHUTDOWN_GRACE, drained).await.is_err() {
             tracing::warn!("streams still writing at shutdown; closing them anyway");
         }
+    }
+
+    /// A peer connected to one of our listeners: served if under the cap, else closed.
+    fn on_accept(&mut self, stream: TcpStream, remote: Remote) {
+        let Ok(permit) = self.accepted_slots.clone().try_acquire_owned() else {
+            tracing::warn!(
+                peer = %remote.addr,
+                limit = self.limits.max_accepted,
+                "too many connections; refusing"
+            );
+            return;
+        };
+        let open = match remote.transport {
+            TransportKind::Tls => {
+                let (_, acceptor) = self.tls.listener.as_ref().expect("accepted on it");
+                Open::AcceptedTls(stream, acceptor.clone())
+            }
+            _ => {
+                let _ = stream.set_nodelay(true);
+                Open::Accepted(stream)
+            }
+        };
+        let mut link = self.link(remote);
+        link.idle_timeout = Some(self.limits.idle_timeout);
+        link.permit = Some(permit);
+        self.spawn_conn(link, open);
+    }
+
+    fn spawn_conn(&mut self, link: Link, open: Open) {
+        let remote = link.remote;
+        let (conn, task) = conn::spawn(link, open);
+        self.conns.insert(remote, conn);
+        self.track(task);
     }
 
     fn link(&self, remote: Remote) -> Link {
         Link {
             remote,
             max_message: self.max_message,
+            partial_timeout: self.limits.partial_timeout,
+            idle_timeout: None,
             events: self.conn_tx.clone(),
+            permit: None,
         }
     }
 
     fn write_stream(&mut self, remote: Remote, bytes: Vec<u8>) {
-        match self.conns.get_mut(&remote) {
-            Some(Conn::Open(w)) => {
-                let _ = w.send(bytes);
-            }
-            Some(Conn::Connecting(queue)) => queue.push(bytes),
-            None => {
-                let tls = match (remote.transport, &self.tls.connector) {
-                    (TransportKind::Tls, Some(connector)) => {
-                        match crate::tls::peer_name(self.tls.server_name.as_deref(), remote.addr) {
-                            Ok(name) => Some((connector.clone(), name)),
-                            Err(e) => {
-                                tracing::warn!(error = %e, "TLS server name");
-                                self.endpoint.handle_transport_error(Instant::now(), remote);
-                                return;
-                            }
+        if !self.conns.contains_key(&remote) {
+            let tls = match (remote.transport, &self.tls.connector) {
+                (TransportKind::Tls, Some(connector)) => {
+                    match crate::tls::peer_name(self.tls.server_name.as_deref(), remote.addr) {
+                        Ok(name) => Some((connector.clone(), name)),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "TLS server name");
+                            self.endpoint.handle_transport_error(Instant::now(), remote);
+                            return;
                         }
                     }
-                    _ => None,
-                };
-                self.conns.insert(remote, Conn::Connecting(Vec::new()));
-                let task = tokio::spawn(conn::connect(self.link(remote), vec![bytes], tls));
-                self.track(task);
-            }
+                }
+                _ => None,
+            };
+            self.spawn_conn(self.link(remote), Open::Connect(tls));
+        }
+        let limit = self.limits.max_queued;
+        let conn = self.conns.get_mut(&remote).expect("inserted above");
+        if let Err(overflow) = conn.write(bytes, limit) {
+            tracing::warn!(
+                peer = %remote.addr,
+                queued = overflow.queued,
+                limit,
+                "peer is not reading; closing the connection"
+            );
         }
     }
 
@@ -443,7 +485,7 @@ async fn recv_udp(udp: Option<&UdpSocket>, buf: &mut [u8]) -> std::io::Result<(u
     }
 }
 
-async fn accept(tcp: Option<&TcpListener>) -> std::io::Result<(tokio::net::TcpStream, SocketAddr)> {
+async fn accept(tcp: Option<&TcpListener>) -> std::io::Result<(TcpStream, SocketAddr)> {
     match tcp {
         Some(l) => l.accept().await,
         None => std::future::pending().await,

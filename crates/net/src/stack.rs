@@ -57,6 +57,9 @@ pub struct StackStats {
     pub listened_transactions: usize,
     /// Open or opening TCP/TLS connections.
     pub connections: usize,
+    /// Bytes waiting to be written to them, each connection's share bounded by
+    /// `StreamLimits::max_queued`.
+    pub queued_bytes: usize,
 }
 
 /// What happens to a request we sent.
@@ -144,6 +147,7 @@ impl Stack {
             None => None,
         };
         let max_message = config.endpoint.max_message_size;
+        let limits = config.endpoint.streams.clone();
         let accepted_window = config.endpoint.timers.t1 * 64;
         let udp_addr = udp.as_ref().map(UdpSocket::local_addr).transpose()?;
         let tcp_addr = tcp.as_ref().map(TcpListener::local_addr).transpose()?;
@@ -179,6 +183,7 @@ impl Stack {
             endpoint,
             Sockets { udp, tcp, tls },
             max_message,
+            limits,
             accepted_window,
             cmd_rx,
             in_tx,

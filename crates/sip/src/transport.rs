@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// The transport a message travels on. Reliability decides which timers run (RFC 3261 §17).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,4 +58,37 @@ pub struct Remote {
 pub struct Transmit {
     pub remote: Remote,
     pub bytes: Vec<u8>,
+}
+
+/// Bounds on stream connections (TCP, TLS). The endpoint keeps no connections; whatever owns
+/// the sockets enforces these, so that a peer cannot make it hold memory or sockets for ever.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamLimits {
+    /// Bytes waiting to be written to one connection. A peer that stops reading would grow
+    /// the queue without end; past this the connection is closed and what used it fails.
+    /// Must exceed the largest message we send.
+    pub max_queued: usize,
+    /// Connections peers opened to us, TCP and TLS together; more are refused. Each may hold
+    /// up to `max_queued` plus twice the maximum message size, and a file descriptor.
+    pub max_accepted: usize,
+    /// How long a message may take to arrive once its first byte has. A peer that starts a
+    /// message and stalls, or trickles it, is cut off after this.
+    pub partial_timeout: Duration,
+    /// How long a connection a peer opened may stay without a complete message or keep-alive
+    /// (RFC 5626 CRLF pings count). A registered client that sends no keep-alives is quiet
+    /// between re-REGISTERs, and its connection is the only way to reach it, so this must
+    /// outlast the longest registration. Connections we opened are never closed for quiet.
+    pub idle_timeout: Duration,
+}
+
+impl Default for StreamLimits {
+    fn default() -> Self {
+        StreamLimits {
+            max_queued: 2 * 1024 * 1024,
+            max_accepted: 1024,
+            partial_timeout: Duration::from_secs(30),
+            // A registrar's usual longest expiry, an hour, plus ten minutes for a late refresh.
+            idle_timeout: Duration::from_secs(70 * 60),
+        }
+    }
 }

@@ -15,7 +15,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use crate::msg::{Request, BRANCH_COOKIE, DEFAULT_MAX_MESSAGE_SIZE};
-use crate::transport::{Remote, Transmit, TransportKind};
+use crate::transport::{Remote, StreamLimits, Transmit, TransportKind};
 use crate::txn::{ClientKey, ClientTxn, Outbox, ServerKey, ServerTxn};
 
 /// Re-exported so that a driver needs only this module.
@@ -44,6 +44,9 @@ pub struct Config {
     /// non-INVITE server transaction stays 64·T1 (Timer J, 32 s) to absorb retransmissions,
     /// so a server answering N requests a second needs room for about 32·N.
     pub max_transactions: usize,
+    /// Connection bounds, for the driver that owns the sockets; next to `max_message_size`,
+    /// the other bound on what a stream peer can make us hold.
+    pub streams: StreamLimits,
 }
 
 impl Default for Config {
@@ -54,6 +57,7 @@ impl Default for Config {
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             user_agent: Some(concat!("Halo/", env!("CARGO_PKG_VERSION")).to_owned()),
             max_transactions: MAX_TRANSACTIONS,
+            streams: StreamLimits::default(),
         }
     }
 }

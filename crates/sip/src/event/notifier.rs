@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use crate::dialog::{Dialog, DialogError, DialogId};
 use crate::msg::{
-    reason_phrase, Event, Method, NameAddr, ParseError, Request, Response, SipMessage, SubState,
-    SubscriptionState,
+    reason_phrase, AllowEvents, Event, Method, NameAddr, ParseError, Request, Response, SipMessage,
+    SubState, SubscriptionState,
 };
 
 use super::package::Package;
@@ -82,7 +82,10 @@ impl SubscribeError {
         let status = self.status();
         let mut resp = Response::to_request(req, status, reason_phrase(status));
         match self {
-            SubscribeError::BadEvent { allowed, .. } => resp.headers.push("Allow-Events", *allowed),
+            SubscribeError::BadEvent { allowed, .. } => {
+                let allow = AllowEvents(vec![(*allowed).to_owned()]);
+                resp.headers.push("Allow-Events", allow.to_string());
+            }
             SubscribeError::IntervalTooBrief { min } => {
                 resp.headers.push("Min-Expires", min.to_string());
             }

@@ -3,7 +3,7 @@ use std::fmt;
 use super::headers::Headers;
 use super::method::Method;
 use super::name_addr::NameAddr;
-use super::typed::{parse_delta_seconds, CSeq};
+use super::typed::{parse_delta_seconds, Accept, AllowEvents, CSeq, EntityTag};
 use super::uri::Uri;
 use super::via::Via;
 use super::ParseError;
@@ -88,6 +88,35 @@ pub trait SipMessage {
 
     fn content_type(&self) -> Option<&str> {
         self.header("Content-Type")
+    }
+
+    /// `SIP-ETag` (RFC 3903 §11.3.1); `None` when absent or no token, which names nothing.
+    fn sip_etag(&self) -> Option<EntityTag> {
+        self.header("SIP-ETag")
+            .and_then(|v| EntityTag::parse(v).ok())
+    }
+
+    /// `SIP-If-Match` (RFC 3903 §11.3.2); `None` when absent or no token, which names nothing.
+    fn sip_if_match(&self) -> Option<EntityTag> {
+        self.header("SIP-If-Match")
+            .and_then(|v| EntityTag::parse(v).ok())
+    }
+
+    /// `Allow-Events` over every line; `None` when absent.
+    fn allow_events(&self) -> Result<Option<AllowEvents>, ParseError> {
+        if !self.headers().contains("Allow-Events") {
+            return Ok(None);
+        }
+        AllowEvents::parse(self.headers().get_all("Allow-Events")).map(Some)
+    }
+
+    /// `Accept` over every line; `None` when absent, which RFC 3261 §20.1 reads as
+    /// `application/sdp`.
+    fn accept_header(&self) -> Result<Option<Accept>, ParseError> {
+        if !self.headers().contains("Accept") {
+            return Ok(None);
+        }
+        Accept::parse(self.headers().get_all("Accept")).map(Some)
     }
 
     /// Serialises with a `Content-Length` computed from the body.

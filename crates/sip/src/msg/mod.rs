@@ -23,7 +23,10 @@ pub use method::Method;
 pub use name_addr::{parse_name_addr_list, NameAddr};
 pub use params::Params;
 pub use parse::{parse_message, Framing, DEFAULT_MAX_MESSAGE_SIZE};
-pub use typed::{parse_delta_seconds, CSeq, Event, SubState, SubscriptionState};
+pub use typed::{
+    parse_delta_seconds, Accept, AllowEvents, CSeq, EntityTag, Event, MediaRange, SubState,
+    SubscriptionState,
+};
 pub use uri::{Scheme, Uri};
 pub use via::{Via, BRANCH_COOKIE};
 

@@ -3,7 +3,7 @@ use std::time::{Duration, Instant};
 
 use crate::auth::Answer;
 use crate::event::{out_of_dialog, refresh_after, StoredCredentials, TimerKind, Timers};
-use crate::msg::{parse_delta_seconds, Method, Request, Response, SipMessage};
+use crate::msg::{parse_delta_seconds, EntityTag, Method, Request, Response, SipMessage};
 
 use super::config::PublicationConfig;
 use super::events::PubEvent;
@@ -74,7 +74,7 @@ pub struct Publication {
     removing: bool,
     /// A `publish`/`remove` came while a PUBLISH was outstanding.
     dirty: bool,
-    etag: Option<String>,
+    etag: Option<EntityTag>,
     expires_at: Option<Instant>,
     pending: Option<Pending>,
     failures: u32,
@@ -110,8 +110,8 @@ impl Publication {
     }
 
     /// The entity tag of the state the server holds for us.
-    pub fn etag(&self) -> Option<&str> {
-        self.etag.as_deref()
+    pub fn etag(&self) -> Option<&EntityTag> {
+        self.etag.as_ref()
     }
 
     /// When the published state lapses.
@@ -250,9 +250,9 @@ impl Publication {
             self.removed();
             return;
         }
-        // RFC 3903 §11.3: every 2xx carries SIP-ETag. Without one we cannot refresh; the
-        // next publish starts afresh.
-        self.etag = resp.header("SIP-ETag").map(str::to_owned);
+        // RFC 3903 §11.3: every 2xx carries SIP-ETag. Without one (or with one that is no
+        // token, so could not be sent back) we cannot refresh; the next publish starts afresh.
+        self.etag = resp.sip_etag();
         // RFC 3903 §6 step 5: the server may shorten the interval, never lengthen it.
         let granted = resp.expires().unwrap_or(self.expires).min(self.expires);
         let granted = Duration::from_secs(granted.into());
@@ -321,7 +321,7 @@ impl Publication {
         req.headers.push("Expires", expires.to_string());
         if kind != Kind::Initial {
             if let Some(etag) = &self.etag {
-                req.headers.push("SIP-If-Match", etag.clone());
+                req.headers.push("SIP-If-Match", etag.to_string());
             }
         }
         if matches!(kind, Kind::Initial | Kind::Modify) {

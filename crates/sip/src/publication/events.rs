@@ -1,5 +1,7 @@
 use std::time::{Duration, Instant};
 
+use crate::msg::EntityTag;
+
 /// What a publication tells its owner, from `poll_event`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -7,7 +9,7 @@ pub enum PubEvent {
     /// A PUBLISH (initial, modify or refresh) succeeded.
     Published {
         /// The entity tag the server assigned, sent back in `SIP-If-Match`.
-        etag: String,
+        etag: EntityTag,
         /// When the published state lapses unless refreshed (the machine refreshes it).
         expires_at: Instant,
     },

@@ -2,7 +2,7 @@ use std::time::{Duration, Instant};
 
 use crate::event::test_util::{assert_send, na, on_the_wire, reply, secs, start, uri};
 use crate::event::PRESENCE;
-use crate::msg::{Method, Request, Response, SipMessage};
+use crate::msg::{EntityTag, Method, Request, Response, SipMessage};
 
 use super::*;
 
@@ -68,7 +68,7 @@ fn initial_refresh_modify_remove_carry_the_right_headers() {
     let initial = p.sent();
     assert_eq!(initial.method, Method::Publish);
     assert_eq!(initial.uri, uri("sip:alice@example.test"));
-    assert_eq!(initial.header("SIP-If-Match"), None);
+    assert_eq!(initial.sip_if_match(), None);
     assert_eq!(initial.header("Event"), Some("presence"));
     assert_eq!(initial.header("Expires"), Some("120"));
     assert_eq!(initial.header("Content-Type"), Some("application/pidf+xml"));
@@ -78,7 +78,7 @@ fn initial_refresh_modify_remove_carry_the_right_headers() {
     assert_eq!(
         p.events(),
         [PubEvent::Published {
-            etag: "e1".into(),
+            etag: EntityTag::parse("e1").unwrap(),
             expires_at: p.t0 + secs(120)
         }]
     );
@@ -88,31 +88,40 @@ fn initial_refresh_modify_remove_carry_the_right_headers() {
     assert!(p.publication.poll_request().is_none());
     p.at(secs(108));
     let refresh = p.sent();
-    assert_eq!(refresh.header("SIP-If-Match"), Some("e1"));
+    assert_eq!(
+        refresh.sip_if_match().as_ref().map(EntityTag::as_str),
+        Some("e1")
+    );
     assert!(refresh.body.is_empty());
     assert_eq!(refresh.header("Content-Type"), None);
     assert_eq!(refresh.header("Expires"), Some("120"));
     assert_eq!(refresh.cseq().unwrap().seq, 2);
     assert_eq!(refresh.call_id().unwrap(), "pub-call");
     p.ok(&refresh, "e2", "60");
-    assert_eq!(p.publication.etag(), Some("e2"));
+    assert_eq!(p.publication.etag().map(EntityTag::as_str), Some("e2"));
     assert_eq!(p.publication.poll_timeout(), Some(p.t0 + secs(108 + 54)));
 
     p.publication.publish(p.now, b"<closed/>".to_vec());
     let modify = p.sent();
-    assert_eq!(modify.header("SIP-If-Match"), Some("e2"));
+    assert_eq!(
+        modify.sip_if_match().as_ref().map(EntityTag::as_str),
+        Some("e2")
+    );
     assert_eq!(modify.body, b"<closed/>");
     p.ok(&modify, "e3", "120");
 
     p.publication.remove(p.now);
     let remove = p.sent();
-    assert_eq!(remove.header("SIP-If-Match"), Some("e3"));
+    assert_eq!(
+        remove.sip_if_match().as_ref().map(EntityTag::as_str),
+        Some("e3")
+    );
     assert_eq!(remove.header("Expires"), Some("0"));
     assert!(remove.body.is_empty());
     p.events();
     p.respond(&reply(&remove, 200, None, &[]));
     assert_eq!(p.events(), [PubEvent::Removed]);
-    assert_eq!(p.publication.etag(), None);
+    assert_eq!(p.publication.etag().map(EntityTag::as_str), None);
     assert_eq!(p.publication.poll_timeout(), None);
 }
 
@@ -126,11 +135,11 @@ fn conditional_request_failed_starts_afresh() {
     let refresh = p.sent();
     p.respond(&reply(&refresh, 412, None, &[]));
     let fresh = p.sent();
-    assert_eq!(fresh.header("SIP-If-Match"), None);
+    assert_eq!(fresh.sip_if_match(), None);
     assert_eq!(fresh.body, b"<open/>", "the current state again");
     assert_eq!(fresh.cseq().unwrap().seq, 3);
     p.ok(&fresh, "e9", "120");
-    assert_eq!(p.publication.etag(), Some("e9"));
+    assert_eq!(p.publication.etag().map(EntityTag::as_str), Some("e9"));
 }
 
 #[test]
@@ -177,7 +186,7 @@ fn transient_failures_retry_with_doubling_backoff() {
     );
     p.at(secs(30));
     let second = p.sent();
-    assert_eq!(second.header("SIP-If-Match"), None);
+    assert_eq!(second.sip_if_match(), None);
     assert_eq!(second.body, b"<open/>");
     assert!(second.cseq().unwrap().seq > first.cseq().unwrap().seq);
     p.respond(&reply(&second, 500, None, &[]));
@@ -205,14 +214,17 @@ fn transient_failures_retry_with_doubling_backoff() {
     // Retried before the entity lapses: a modify with the current body.
     p.at(secs(690 + 570));
     let retry = p.sent();
-    assert_eq!(retry.header("SIP-If-Match"), Some("e1"));
+    assert_eq!(
+        retry.sip_if_match().as_ref().map(EntityTag::as_str),
+        Some("e1")
+    );
     assert_eq!(retry.body, b"<open/>");
     assert!(retry.cseq().unwrap().seq > refresh.cseq().unwrap().seq);
     // Retried after it lapsed (backoff now 60 s, past 690 + 600): initial again.
     p.publication.handle_transaction_timeout(p.now);
     p.at(secs(690 + 630));
     let fresh = p.sent();
-    assert_eq!(fresh.header("SIP-If-Match"), None);
+    assert_eq!(fresh.sip_if_match(), None);
     assert_eq!(fresh.body, b"<open/>");
 }
 
@@ -225,13 +237,19 @@ fn changes_while_a_publish_is_outstanding_wait_for_its_answer() {
     assert!(p.publication.poll_request().is_none(), "RFC 3903 §4.1");
     p.ok(&initial, "e1", "120");
     let modify = p.sent();
-    assert_eq!(modify.header("SIP-If-Match"), Some("e1"));
+    assert_eq!(
+        modify.sip_if_match().as_ref().map(EntityTag::as_str),
+        Some("e1")
+    );
     assert_eq!(modify.body, b"<two/>");
     p.publication.remove(p.now);
     p.ok(&modify, "e2", "120");
     let remove = p.sent();
     assert_eq!(remove.header("Expires"), Some("0"));
-    assert_eq!(remove.header("SIP-If-Match"), Some("e2"));
+    assert_eq!(
+        remove.sip_if_match().as_ref().map(EntityTag::as_str),
+        Some("e2")
+    );
 }
 
 #[test]
@@ -258,12 +276,12 @@ fn stray_and_malformed_responses_are_ignored() {
     });
     p.respond(&reply(&initial, 100, None, &[]));
     assert!(p.events().is_empty());
-    assert_eq!(p.publication.etag(), None);
+    assert_eq!(p.publication.etag().map(EntityTag::as_str), None);
     // A 2xx without SIP-ETag cannot be refreshed: no refresh timer, next publish is initial.
     p.respond(&reply(&initial, 200, None, &[]));
     assert_eq!(p.publication.poll_timeout(), None);
     p.publication.publish(p.now, b"<x/>".to_vec());
-    assert_eq!(p.sent().header("SIP-If-Match"), None);
+    assert_eq!(p.sent().sip_if_match(), None);
 }
 
 #[test]

@@ -1,19 +1,7 @@
-//! Any WWW-Authenticate / Authorization value: parsing must not panic and must round-trip.
+//! libFuzzer over [`check::check`], which `cargo test` also replays on fuzz/regressions/auth_header/.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use sip::auth::{Challenge, Credentials};
+#[path = "../checks/auth_header.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    if let Ok(c) = text.parse::<Challenge>() {
-        let again: Challenge = c.to_string().parse().expect("our challenge parses");
-        assert_eq!(again, c);
-    }
-    if let Ok(c) = text.parse::<Credentials>() {
-        let again: Credentials = c.to_string().parse().expect("our credentials parse");
-        assert_eq!(again, c);
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

@@ -1,16 +1,7 @@
-//! Any presence or watcher-info body: parsing must not panic; what parses must serialise to
-//! something that parses again.
+//! libFuzzer over [`check::check`], which `cargo test` also replays on fuzz/regressions/pidf/.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use presence::{Document, WatcherInfo};
+#[path = "../checks/pidf.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(doc) = Document::parse(data) {
-        let _ = doc.view();
-        Document::parse(doc.to_xml().as_bytes()).expect("our PIDF parses");
-    }
-    if let Ok(winfo) = WatcherInfo::parse(data) {
-        WatcherInfo::parse(winfo.to_xml().as_bytes()).expect("our watcherinfo parses");
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

@@ -94,7 +94,7 @@ impl Endpoint {
                     self.settle_server(id);
                     return;
                 }
-                let Some(id) = self.open_server(now, from, key, req.clone()) else {
+                let Some(id) = self.open_server(now, from, key, &req) else {
                     return;
                 };
                 self.out.event(EndpointEvent::IncomingRequest {
@@ -112,10 +112,10 @@ impl Endpoint {
         now: Instant,
         from: Remote,
         key: ServerKey,
-        req: Request,
+        req: &Request,
     ) -> Option<TxnId> {
         if self.servers.len() >= self.config.max_transactions {
-            self.reject(from, &req, 503, reason_phrase(503));
+            self.reject(from, req, 503, reason_phrase(503));
             return None;
         }
         let id = self.next_id();
@@ -173,7 +173,7 @@ impl Endpoint {
             Some(tag) => tag,
             None => self.new_tag(),
         };
-        let Some(id) = self.open_server(now, from, key, cancel.clone()) else {
+        let Some(id) = self.open_server(now, from, key, &cancel) else {
             return;
         };
         let mut ok = Response::to_request(&cancel, 200, reason_phrase(200));

@@ -214,6 +214,14 @@ impl Endpoint {
         timer.map(|(_, timer)| (id, timer))
     }
 
+    /// Whether a transaction is still open: tests watch them end.
+    #[cfg(test)]
+    pub(crate) fn is_open(&self, txn: TxnId) -> bool {
+        self.clients.contains_key(&txn)
+            || self.servers.contains_key(&txn)
+            || self.pending_cancels.values().any(|(id, _)| *id == txn)
+    }
+
     /// A fresh RFC 3261 branch (`z9hG4bK` and 16 random characters, §8.1.1.7).
     pub fn new_branch(&mut self) -> String {
         format!("{BRANCH_COOKIE}{}", self.random_token(16))
@@ -239,14 +247,14 @@ impl Endpoint {
     }
 
     /// The request that opened a transaction: as sent (with the Via we added) for a client
-    /// one, as received (with `received`/`rport`) for a server one. For auth retries and
-    /// dialog creation.
+    /// one, as received (with `received`/`rport`) for a server INVITE; other server
+    /// transactions keep only their responses. For auth retries and dialog creation.
     pub fn original_request(&self, txn: TxnId) -> Option<&Request> {
         if let Some(c) = self.clients.get(&txn) {
             return Some(c.request());
         }
         if let Some(s) = self.servers.get(&txn) {
-            return Some(s.request());
+            return s.invite();
         }
         self.pending_cancels
             .values()

@@ -27,15 +27,22 @@ pub(crate) struct ServerTxn {
     id: TxnId,
     key: ServerKey,
     state: ServerState,
-    request: Request,
+    method: Method,
+    /// An INVITE is kept whole: its 100 Trying and the matching of its ACK need it. Other
+    /// requests are not: a completed non-INVITE transaction lingers 32 s (Timer J) to answer
+    /// retransmissions, and under load those lingering copies were most of the endpoint's
+    /// memory.
+    invite: Option<Request>,
     /// Where the request came from, and so where every response goes (see `Endpoint`).
     remote: Remote,
     config: TimerConfig,
     timers: TimerTable,
     /// Timer G, or the 2xx retransmission: both T1 doubling up to T2.
     backoff: Backoff,
-    /// The latest response, resent for retransmitted requests and by Timer G.
-    last_response: Option<Response>,
+    /// The latest response as sent, resent for retransmitted requests and by Timer G.
+    last_sent: Option<Vec<u8>>,
+    /// The To tag of the latest response to an INVITE, for the 200 to a CANCEL.
+    to_tag: Option<String>,
     /// Accepted only: the ACK of our 2xx arrived, so retransmitting stops and Timer L ends the
     /// transaction quietly.
     acked: bool,
@@ -45,13 +52,14 @@ impl ServerTxn {
     pub(crate) fn new(
         id: TxnId,
         key: ServerKey,
-        request: Request,
+        request: &Request,
         remote: Remote,
         config: TimerConfig,
         now: Instant,
     ) -> ServerTxn {
         let mut timers = TimerTable::default();
-        let state = if request.method == Method::Invite {
+        let method = request.method.clone();
+        let state = if method == Method::Invite {
             // §17.2.1: a 100 within 200 ms stops the client's Timer A; the TU may beat it.
             timers.set(Timer::AutoTrying, now + AUTO_TRYING_DELAY);
             ServerState::Proceeding
@@ -62,12 +70,14 @@ impl ServerTxn {
             id,
             key,
             state,
-            request,
+            invite: (method == Method::Invite).then(|| request.clone()),
+            method,
             remote,
             config,
             timers,
             backoff: Backoff::new(config.t1, Some(config.t2)),
-            last_response: None,
+            last_sent: None,
+            to_tag: None,
             acked: false,
         }
     }
@@ -76,8 +86,9 @@ impl ServerTxn {
         &self.key
     }
 
-    pub(crate) fn request(&self) -> &Request {
-        &self.request
+    /// The INVITE that opened this transaction; other requests are not kept.
+    pub(crate) fn invite(&self) -> Option<&Request> {
+        self.invite.as_ref()
     }
 
     pub(crate) fn remote(&self) -> Remote {
@@ -93,7 +104,7 @@ impl ServerTxn {
     }
 
     fn is_invite(&self) -> bool {
-        self.request.method == Method::Invite
+        self.method == Method::Invite
     }
 
     fn reliable(&self) -> bool {
@@ -107,16 +118,18 @@ impl ServerTxn {
 
     /// The To tag of the latest response, which the 200 to a CANCEL should repeat (§9.2).
     pub(crate) fn to_tag(&self) -> Option<String> {
-        let to = self.last_response.as_ref()?.to_header().ok()?;
-        to.tag().map(str::to_owned)
+        self.to_tag.clone()
     }
 
     /// Whether `ack` acknowledges the 2xx this transaction sent: ACKs of 2xx carry a new branch
     /// (RFC 3261 §13.2.2.4), so they match by Call-ID and CSeq number, as a dialog would.
     pub(crate) fn is_acked_by(&self, ack: &Request) -> bool {
+        let Some(invite) = &self.invite else {
+            return false;
+        };
         self.state == ServerState::Accepted
-            && ack.call_id().ok() == self.request.call_id().ok()
-            && ack.cseq().ok().map(|c| c.seq) == self.request.cseq().ok().map(|c| c.seq)
+            && ack.call_id().ok() == invite.call_id().ok()
+            && ack.cseq().ok().map(|c| c.seq) == invite.cseq().ok().map(|c| c.seq)
     }
 
     /// The request arrived again.
@@ -147,8 +160,7 @@ impl ServerTxn {
             _ => return Err(SendError::WrongState),
         };
         self.timers.stop(Timer::AutoTrying);
-        out.send(self.remote, response.to_bytes());
-        self.last_response = Some(response);
+        self.remember(&response, out);
         if final_state == self.state {
             return Ok(());
         }
@@ -219,10 +231,11 @@ impl ServerTxn {
     fn on_timer(&mut self, now: Instant, timer: Timer, out: &mut Outbox) {
         use ServerState::*;
         match (timer, self.state) {
-            (Timer::AutoTrying, Proceeding) if self.last_response.is_none() => {
-                let trying = Response::to_request(&self.request, 100, "Trying");
-                out.send(self.remote, trying.to_bytes());
-                self.last_response = Some(trying);
+            (Timer::AutoTrying, Proceeding) if self.last_sent.is_none() => {
+                if let Some(invite) = &self.invite {
+                    let trying = Response::to_request(invite, 100, "Trying");
+                    self.remember(&trying, out);
+                }
             }
             (Timer::G, Completed) | (Timer::Retransmit2xx, Accepted) => {
                 self.resend(out);
@@ -248,9 +261,23 @@ impl ServerTxn {
         }
     }
 
+    /// Sends `response` and keeps its bytes for retransmissions.
+    fn remember(&mut self, response: &Response, out: &mut Outbox) {
+        let bytes = response.to_bytes();
+        // The copy is the one kept: it has no spare capacity.
+        self.last_sent = Some(bytes.clone());
+        out.send(self.remote, bytes);
+        if self.is_invite() {
+            self.to_tag = response
+                .to_header()
+                .ok()
+                .and_then(|to| to.tag().map(str::to_owned));
+        }
+    }
+
     fn resend(&self, out: &mut Outbox) {
-        if let Some(response) = &self.last_response {
-            out.send(self.remote, response.to_bytes());
+        if let Some(bytes) = &self.last_sent {
+            out.send(self.remote, bytes.clone());
         }
     }
 

@@ -182,7 +182,7 @@ impl Peer {
     }
 
     pub(super) fn is_alive(&self, id: TxnId) -> bool {
-        self.ep.original_request(id).is_some()
+        self.ep.is_open(id)
     }
 }
 

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use sip::endpoint::TxnId;
 use sip::msg::{reason_phrase, Message, Method, Request, Response, SipMessage, Uri};
 use sip::transport::{Remote, TransportKind};
@@ -414,15 +414,9 @@ impl Registrar {
         }
     }
 
-    /// Random lowercase letters and digits, for tags, Call-IDs, branches and ETags (ten of
-    /// them carry 51 bits, RFC 3261 §19.3 asks for 32). No capitals: sipp finds a response's
-    /// CSeq method with `strstr(msg, "CSeq")` over the whole message, so a To tag that
-    /// happened to contain "CSeq" (one in about two million) made it abort the call
-    /// on the very response it was waiting for.
+    /// A random token for tags, Call-IDs, branches and ETags (see `sip::token`).
     pub(crate) fn token(&mut self, len: usize) -> String {
-        (0..len)
-            .map(|_| char::from(TOKEN_CHARS[self.rng.gen_range(0..TOKEN_CHARS.len())]))
-            .collect()
+        sip::token::random(&mut self.rng, len)
     }
 
     pub(crate) fn send(
@@ -513,9 +507,6 @@ impl Drop for Registrar {
         }
     }
 }
-
-/// What [`Registrar::token`] draws from.
-const TOKEN_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 /// Methods we answer or route.
 pub(crate) const ALLOW: &str =

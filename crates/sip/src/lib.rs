@@ -69,5 +69,6 @@ pub mod event;
 pub mod msg;
 pub mod publication;
 pub mod sdp;
+pub mod token;
 pub mod transport;
 pub mod txn;

@@ -10,9 +10,8 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 
-use rand::distributions::Alphanumeric;
 use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 
 use crate::msg::{Request, BRANCH_COOKIE, DEFAULT_MAX_MESSAGE_SIZE};
 use crate::transport::{Remote, StreamLimits, Transmit, TransportKind};
@@ -239,11 +238,7 @@ impl Endpoint {
     }
 
     fn random_token(&mut self, len: usize) -> String {
-        (&mut self.rng)
-            .sample_iter(Alphanumeric)
-            .take(len)
-            .map(char::from)
-            .collect()
+        crate::token::random(&mut self.rng, len)
     }
 
     /// The request that opened a transaction: as sent (with the Via we added) for a client

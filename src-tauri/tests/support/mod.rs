@@ -5,6 +5,8 @@
 //!
 //! Nothing here skips: a missing tool is a failure that says how to install it.
 
+#[path = "../../../crates/session/tests/support/json_lines.rs"]
+mod json_lines;
 pub(crate) mod webdriver;
 
 use std::io::{BufRead, BufReader, Write};
@@ -14,6 +16,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+use json_lines::json_lines;
 
 /// How `scripts/install-deps.sh` gets what these tests need.
 const INSTALL_HINT: &str = "run scripts/install-deps.sh (as root: apt-get install xvfb xauth \
@@ -152,18 +156,8 @@ impl Phone {
             .stdout(Stdio::piped())
             .spawn()
             .expect("halo starts");
-        let stdout = child.stdout.take().expect("piped");
+        let events = json_lines(child.stdout.take().expect("piped"));
         let stdin = child.stdin.take().expect("piped");
-        let (tx, events) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let v: Value = serde_json::from_str(&line)
-                    .unwrap_or_else(|e| panic!("halo printed a non-JSON line: {line}: {e}"));
-                if tx.send(v).is_err() {
-                    break;
-                }
-            }
-        });
         Phone {
             _proc: Proc(child),
             stdin,

@@ -8,13 +8,17 @@
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+#[path = "../support/json_lines.rs"]
+mod json_lines;
+use json_lines::json_lines;
 
 /// A child process killed (by its PID) and reaped when dropped, whatever the test did.
 pub(crate) struct Proc(pub(crate) Child);
@@ -49,17 +53,7 @@ impl Phone {
             .stdout(Stdio::piped())
             .spawn()
             .expect("halo starts");
-        let stdout = child.stdout.take().expect("piped");
-        let (tx, events) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let v: Value = serde_json::from_str(&line)
-                    .unwrap_or_else(|e| panic!("not a JSON line: {line}: {e}"));
-                if tx.send(v).is_err() {
-                    break;
-                }
-            }
-        });
+        let events = json_lines(child.stdout.take().expect("piped"));
         let stdin = child.stdin.take().expect("piped");
         Phone {
             child: Proc(child),

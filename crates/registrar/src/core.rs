@@ -301,6 +301,12 @@ impl Registrar {
         .min()
     }
 
+    /// Waits until every binding change handed to the store's writer is on disk (for tests,
+    /// and for anyone who needs the file complete before reading it elsewhere).
+    pub fn sync_store(&mut self) -> Result<(), StoreError> {
+        self.store.sync()
+    }
+
     /// The live bindings of `user`, highest q first.
     pub fn bindings(&self, user: &str) -> &[Binding] {
         self.location.bindings(&self.aor_of(user))

@@ -18,6 +18,7 @@
 
 mod accounts;
 mod auth;
+mod binding_writer;
 mod config;
 mod core;
 mod echo;

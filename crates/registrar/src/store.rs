@@ -1,20 +1,25 @@
 //! What the registrar keeps across restarts, in its own SQLite file beside the users database:
 //! bindings, offline messages, buddy lists and watcher decisions.
 //!
-//! One connection per owner: the core's and the HTTP API's. WAL lets them read while the other
-//! writes; `synchronous=NORMAL` keeps a REGISTER's write off the disk's flush path (a crash
-//! may lose the last instants of bindings, which clients re-REGISTER anyway, never corrupt).
+//! One connection per owner: the core's, the HTTP API's, and the binding writer's. WAL lets
+//! them read while another writes; `synchronous=NORMAL` keeps a REGISTER's write off the
+//! disk's flush path (a crash may lose the last instants of bindings, which clients
+//! re-REGISTER anyway, never corrupt).
 //!
-//! Binding changes are queued and written in one transaction by [`Store::flush`]: a commit per
-//! REGISTER was a sixth of the registrar's CPU under load, and the in-memory location table,
-//! not this file, answers requests. The registrar flushes a few milliseconds after the first
-//! queued change and when dropped, so a graceful stop keeps every binding; a crash loses at
-//! most that window, which clients repair with their next REGISTER.
+//! Binding changes are queued and handed by [`Store::flush`] to a thread of their own
+//! (`binding_writer.rs`) that writes each batch in one transaction: a commit per REGISTER was
+//! a sixth of the registrar's CPU under load, a batch written on the SIP thread held every
+//! request in flight behind it, and the in-memory location table, not this file, answers
+//! requests. The registrar flushes a few milliseconds after the first queued change and when
+//! dropped, and dropping the store waits for the writer, so a graceful stop keeps every
+//! binding; a crash loses at most that window, which clients repair with their next REGISTER.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
+
+use crate::binding_writer::{coalesce, BindingChange, BindingWriter};
 
 /// Storage failed.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +28,12 @@ pub enum StoreError {
     /// SQLite failed; the registrar keeps serving from memory and logs it.
     #[error("registrar database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The thread that writes bindings could not start, or has stopped.
+    #[error("binding writer: {0}")]
+    Writer(std::io::Error),
+    /// Binding changes handed to the writer are not on disk yet (it keeps retrying).
+    #[error("bindings not written yet: {0}")]
+    Unwritten(String),
 }
 
 /// A binding as stored: times are Unix seconds, the source address is text.
@@ -84,27 +95,20 @@ pub enum Decision {
     Block,
 }
 
-/// A queued change to the stored bindings.
-#[derive(Debug)]
-enum BindingChange {
-    Put(String, StoredBinding),
-    Delete { aor: String, contact_uri: String },
-}
-
 /// The registrar's database.
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    path: PathBuf,
     queued: Vec<BindingChange>,
+    /// Started with the first binding change: the HTTP API's store never writes bindings.
+    writer: Option<BindingWriter>,
 }
 
 impl Store {
     /// Opens (and creates) `path`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let conn = connect(path)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS reg_bindings (
                 aor TEXT NOT NULL, contact_uri TEXT NOT NULL, contact TEXT NOT NULL,
@@ -125,7 +129,9 @@ impl Store {
         )?;
         Ok(Store {
             conn,
+            path: path.to_owned(),
             queued: Vec::new(),
+            writer: None,
         })
     }
 
@@ -147,32 +153,30 @@ impl Store {
         !self.queued.is_empty()
     }
 
-    /// Writes the queued binding changes in one transaction, in order. On failure they stay
+    /// Hands the queued binding changes to the writing thread (see `binding_writer.rs`),
+    /// which writes them in one transaction, after every earlier batch. On failure they stay
     /// queued for the next flush.
     pub fn flush(&mut self) -> Result<(), StoreError> {
         if self.queued.is_empty() {
             return Ok(());
         }
-        let tx = self.conn.transaction()?;
-        for change in &self.queued {
-            match change {
-                BindingChange::Put(uri, b) => write_binding(&tx, uri, b)?,
-                BindingChange::Delete { aor, contact_uri } => {
-                    tx.prepare_cached(
-                        "DELETE FROM reg_bindings WHERE aor = ?1 AND contact_uri = ?2",
-                    )?
-                    .execute(params![aor, contact_uri])?;
-                }
-            }
+        coalesce(&mut self.queued);
+        if self.writer.is_none() {
+            self.writer = Some(BindingWriter::start(&self.path)?);
         }
-        tx.commit()?;
-        self.queued.clear();
-        Ok(())
+        let writer = self.writer.as_ref().expect("just started");
+        writer.send(std::mem::take(&mut self.queued))
+    }
+
+    /// Flushes, then waits until every binding change is written (or says why not).
+    pub fn sync(&mut self) -> Result<(), StoreError> {
+        self.flush()?;
+        self.writer.as_ref().map_or(Ok(()), BindingWriter::sync)
     }
 
     /// Every stored binding, queued changes included, for the restart.
     pub fn bindings(&mut self) -> Result<Vec<StoredBinding>, StoreError> {
-        self.flush()?;
+        self.sync()?;
         let mut stmt = self.conn.prepare(
             "SELECT aor, contact, expires_at, source, path, call_id, cseq FROM reg_bindings",
         )?;
@@ -332,25 +336,11 @@ impl Store {
     }
 }
 
-fn write_binding(
-    conn: &Connection,
-    contact_uri: &str,
-    b: &StoredBinding,
-) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT OR REPLACE INTO reg_bindings
-         (aor, contact_uri, contact, expires_at, source, path, call_id, cseq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        b.aor,
-        contact_uri,
-        b.contact,
-        b.expires_at as i64,
-        b.source,
-        b.path.join("\n"),
-        b.call_id,
-        b.cseq
-    ])?;
-    Ok(())
+/// A connection with the settings every user of the file needs.
+pub(crate) fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
 }

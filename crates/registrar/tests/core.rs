@@ -487,6 +487,8 @@ fn binding_changes_reach_the_disk_within_the_flush_delay() {
     let due = h.reg.poll_timeout().expect("a write is scheduled");
     assert!(due <= h.now + Duration::from_millis(20), "written soon");
     h.advance(Duration::from_millis(20));
+    // The write happens on the writer thread; wait for it, not for a clock.
+    h.reg.sync_store().expect("written");
     assert_eq!(reader.bindings().expect("readable").len(), 1);
 }
 

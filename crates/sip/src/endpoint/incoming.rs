@@ -106,7 +106,7 @@ impl Endpoint {
         }
     }
 
-    /// Opens a server transaction, or answers 503 when the table is full.
+    /// Opens a server transaction, or answers 503 when the table is full of live ones.
     fn open_server(
         &mut self,
         now: Instant,
@@ -114,7 +114,7 @@ impl Endpoint {
         key: ServerKey,
         req: &Request,
     ) -> Option<TxnId> {
-        if self.servers.len() >= self.config.max_transactions {
+        if self.servers.len() >= self.config.max_transactions && !self.end_oldest_lingering() {
             self.reject(from, req, 503, reason_phrase(503));
             return None;
         }
@@ -124,6 +124,30 @@ impl Endpoint {
         self.servers.insert(id, txn);
         self.settle_server(id);
         Some(id)
+    }
+
+    /// Makes room in a full table by ending the lingering server transaction (see
+    /// `ServerTxn::is_lingering`) whose timer is due soonest. Under sustained load over UDP
+    /// the table fills with transactions that have answered and wait out Timer J (32 s);
+    /// refusing new requests with 503 for them turned a memory bound into a rate limit.
+    /// Only the earliest deadlines are looked at, so a table full of live transactions
+    /// still gets its 503 at once.
+    fn end_oldest_lingering(&mut self) -> bool {
+        const LOOK_AT: usize = 64;
+        let oldest = self
+            .deadlines
+            .iter()
+            .take(LOOK_AT)
+            .map(|&(_, id)| id)
+            .find(|id| self.servers.get(id).is_some_and(ServerTxn::is_lingering));
+        let Some(id) = oldest else {
+            return false;
+        };
+        if let Some(txn) = self.servers.remove(&id) {
+            self.server_keys.remove(txn.key());
+        }
+        self.file_deadline(id, None);
+        true
     }
 
     /// An ACK either completes our non-2xx (same branch, §17.2.3) and is absorbed, or

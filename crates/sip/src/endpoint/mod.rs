@@ -38,10 +38,11 @@ pub struct Config {
     pub max_message_size: usize,
     /// Added to requests that have no `User-Agent`.
     pub user_agent: Option<String>,
-    /// Transactions per direction, completed ones included. A flood of requests beyond it is
-    /// answered 503 rather than allowed to grow memory without bound. Over UDP a completed
-    /// non-INVITE server transaction stays 64·T1 (Timer J, 32 s) to absorb retransmissions,
-    /// so a server answering N requests a second needs room for about 32·N.
+    /// Transactions per direction, completed ones included: the bound on their memory.
+    /// Over UDP a completed non-INVITE server transaction stays 64·T1 (Timer J, 32 s) to
+    /// absorb retransmissions, so a server answering N requests a second fills about 32·N;
+    /// when full, the answered server transaction closest to its end makes room, and only
+    /// a table full of unanswered ones refuses new requests with 503.
     pub max_transactions: usize,
     /// Connection bounds, for the driver that owns the sockets; next to `max_message_size`,
     /// the other bound on what a stream peer can make us hold.

@@ -103,6 +103,17 @@ impl ServerTxn {
         self.timers.next()
     }
 
+    /// Answered for good and only absorbing retransmissions until its timer ends it:
+    /// Completed non-INVITE (Timer J) or Confirmed INVITE (Timer I). Ending one early costs
+    /// at most a late retransmission seen as a new request.
+    pub(crate) fn is_lingering(&self) -> bool {
+        match self.state {
+            ServerState::Completed => !self.is_invite(),
+            ServerState::Confirmed => true,
+            _ => false,
+        }
+    }
+
     fn is_invite(&self) -> bool {
         self.method == Method::Invite
     }

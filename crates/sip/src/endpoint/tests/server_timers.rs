@@ -207,3 +207,41 @@ fn tu_response_within_200_ms_suppresses_the_100() {
         "the 180 stopped Timer A"
     );
 }
+
+#[test]
+fn a_full_table_ends_the_oldest_answered_transaction_instead_of_refusing() {
+    let mut p = Pair::with_config(Udp, |c| c.max_transactions = 2);
+    p.server.tu = Some(answer_with(200));
+    let register = |branch| wire(request(Method::Register), branch);
+    p.inject(Side::Server, &register("z9hG4bKone"));
+    p.run_until(ms(100));
+    p.inject(Side::Server, &register("z9hG4bKtwo"));
+    p.run_until(ms(200));
+    p.inject(Side::Server, &register("z9hG4bKthree"));
+    assert_eq!(p.server.incoming().len(), 3, "the third request is served");
+    assert!(p.server.sent_responses(503).is_empty());
+
+    // The second is still there to absorb its retransmission; the first made room.
+    p.inject(Side::Server, &register("z9hG4bKtwo"));
+    assert_eq!(p.server.incoming().len(), 3);
+    assert_eq!(
+        p.server.sent_responses(200).len(),
+        4,
+        "the stored 200 resent"
+    );
+    p.inject(Side::Server, &register("z9hG4bKone"));
+    assert_eq!(
+        p.server.incoming().len(),
+        4,
+        "a retransmission after its transaction made room is a new request"
+    );
+}
+
+#[test]
+fn a_table_full_of_unanswered_transactions_refuses_with_503() {
+    let mut p = Pair::with_config(Udp, |c| c.max_transactions = 1);
+    p.inject(Side::Server, &wire(request(Method::Register), "z9hG4bKone"));
+    p.inject(Side::Server, &wire(request(Method::Register), "z9hG4bKtwo"));
+    assert_eq!(p.server.incoming().len(), 1);
+    assert_eq!(p.server.sent_responses(503).len(), 1);
+}

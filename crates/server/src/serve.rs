@@ -22,10 +22,12 @@ use crate::config::{RegistrarFile, Settings, TlsPaths};
 
 /// How long in-flight requests get to finish after a shutdown signal.
 const DRAIN: Duration = Duration::from_secs(10);
-/// Room for completed transactions too: over UDP each stays 32 s (Timer J), so the default
-/// 16 Ki would refuse REGISTERs with 503 beyond ~500/s. 512 Ki covers ~16,000/s; a completed
-/// transaction keeps its request and response, a few KiB.
-const SIP_TRANSACTIONS: usize = 512 * 1024;
+/// Room for completed transactions too: over UDP each stays 32 s (Timer J) to absorb
+/// retransmissions. 128 Ki keeps them the full 32 s up to ~4,000 requests/s (an office's
+/// phones re-registering hourly send a few a second); beyond, the oldest answered ones make
+/// room (see `sip::endpoint::Config::max_transactions`), still 4.5 s old at 28,000/s. About
+/// 2.8 KiB each, so this bounds their memory near 370 MB.
+const SIP_TRANSACTIONS: usize = 128 * 1024;
 /// How often the JWKS picks up keys added by `halo-server keys rotate` in another process, and
 /// retired keys are deleted. Signing does not wait for it: each token is signed with the newest
 /// key on disk.

@@ -5,33 +5,24 @@
 //!
 //! Nothing here skips: a missing tool is a failure that says how to install it.
 
-#[path = "../../../crates/session/tests/support/json_lines.rs"]
-mod json_lines;
+#[path = "../../../crates/session/tests/support/processes.rs"]
+mod processes;
 pub(crate) mod webdriver;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use json_lines::json_lines;
+use processes::spawn_halo;
+pub(crate) use processes::{free_port, Proc};
 
 /// How `scripts/install-deps.sh` gets what these tests need.
 const INSTALL_HINT: &str = "run scripts/install-deps.sh (as root: apt-get install xvfb xauth \
      webkit2gtk-driver libwebkit2gtk-4.1-dev, and cargo install tauri-driver --locked)";
-
-/// A child process killed (by its PID) and reaped when dropped, whatever the test did.
-pub(crate) struct Proc(pub(crate) Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// `cargo test --workspace` builds the workspace's binaries beside this test's executable
 /// (`target/<profile>/deps/<test>` → `target/<profile>/<name>`).
@@ -73,17 +64,6 @@ fn dirs_cargo_bin() -> PathBuf {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
         .unwrap_or_default()
         .join("bin")
-}
-
-pub(crate) fn free_port() -> u16 {
-    // A UDP and a TCP socket on one port: halo-server's SIP side binds both.
-    loop {
-        let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("loopback UDP");
-        let port = udp.local_addr().expect("bound").port();
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
 }
 
 /// Waits until `ready` holds, polling, or fails naming `what`.
@@ -146,18 +126,13 @@ pub(crate) struct Phone {
 impl Phone {
     /// A demo user of `server`, signed in by token, with its data under `data`.
     pub(crate) fn start(server: &Server, user: &str, data: &Path) -> Phone {
-        let mut child = Command::new(workspace_binary("halo", "halo-session"))
-            .args(["--server", &server.url()])
+        let mut cmd = Command::new(workspace_binary("halo", "halo-session"));
+        cmd.args(["--server", &server.url()])
             .args(["--registrar", &format!("sip:127.0.0.1:{}", server.sip)])
             .args(["--user", user, "--password-env", "HALO_TEST_PW", "--data"])
             .arg(data)
-            .env("HALO_TEST_PW", format!("{user}-secret"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("halo starts");
-        let events = json_lines(child.stdout.take().expect("piped"));
-        let stdin = child.stdin.take().expect("piped");
+            .env("HALO_TEST_PW", format!("{user}-secret"));
+        let (child, stdin, events) = spawn_halo(cmd);
         Phone {
             _proc: Proc(child),
             stdin,

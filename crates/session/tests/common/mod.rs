@@ -10,25 +10,16 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-#[path = "../support/json_lines.rs"]
-mod json_lines;
-use json_lines::json_lines;
-
-/// A child process killed (by its PID) and reaped when dropped, whatever the test did.
-pub(crate) struct Proc(pub(crate) Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+#[path = "../support/processes.rs"]
+mod processes;
+use processes::spawn_halo;
+pub(crate) use processes::{free_port, Proc};
 
 /// A running `halo`: its stdin and its parsed stdout events.
 pub(crate) struct Phone {
@@ -45,16 +36,11 @@ pub(crate) struct Phone {
 impl Phone {
     /// Starts `halo` with `args` and `password` in `$HALO_TEST_PW`.
     pub(crate) fn spawn(args: &[String], password: &str) -> Phone {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_halo"))
-            .args(args)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_halo"));
+        cmd.args(args)
             .args(["--password-env", "HALO_TEST_PW"])
-            .env("HALO_TEST_PW", password)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("halo starts");
-        let events = json_lines(child.stdout.take().expect("piped"));
-        let stdin = child.stdin.take().expect("piped");
+            .env("HALO_TEST_PW", password);
+        let (child, stdin, events) = spawn_halo(cmd);
         Phone {
             child: Proc(child),
             stdin,
@@ -214,17 +200,6 @@ pub(crate) fn server_binary() -> PathBuf {
         path.display()
     );
     path
-}
-
-pub(crate) fn free_port() -> u16 {
-    // A UDP and a TCP socket on one port: the SIP side binds both.
-    loop {
-        let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("loopback UDP");
-        let port = udp.local_addr().expect("bound").port();
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
 }
 
 /// A `halo-server` with the demo users, on loopback ports chosen once, so that it can be

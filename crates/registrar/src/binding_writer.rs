@@ -37,17 +37,13 @@ impl BindingChange {
 
 /// Only the last change to each binding matters: a device re-registering within one batch
 /// is one row written, not one per REGISTER. Order among the survivors is kept.
-pub(crate) fn coalesce(changes: &mut Vec<BindingChange>) {
-    let mut seen = HashSet::with_capacity(changes.len());
-    let mut keep: Vec<bool> = changes
-        .iter()
-        .rev()
-        .map(|c| {
-            let (aor, uri) = c.key();
-            seen.insert((aor.to_owned(), uri.to_owned()))
-        })
-        .collect();
-    keep.reverse();
+fn coalesce(changes: &mut Vec<BindingChange>) {
+    let keep: Vec<bool> = {
+        let mut seen = HashSet::with_capacity(changes.len());
+        let mut keep: Vec<bool> = changes.iter().rev().map(|c| seen.insert(c.key())).collect();
+        keep.reverse();
+        keep
+    };
     let mut keep = keep.into_iter();
     changes.retain(|_| keep.next().unwrap_or(true));
 }

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::binding_writer::{coalesce, BindingChange, BindingWriter};
+use crate::binding_writer::{BindingChange, BindingWriter};
 
 /// Storage failed.
 #[derive(Debug, thiserror::Error)]
@@ -160,7 +160,6 @@ impl Store {
         if self.queued.is_empty() {
             return Ok(());
         }
-        coalesce(&mut self.queued);
         if self.writer.is_none() {
             self.writer = Some(BindingWriter::start(&self.path)?);
         }

@@ -169,8 +169,6 @@ fn alice_signs_in_sees_bob_chats_and_calls_him() {
         "bob's reply in the chat pane",
         "const l = document.querySelector('#chat-lines .line.in'); return l && l.querySelector('.bubble').textContent === 'very good, thanks ☕';",
     );
-    // WebKit may hand out the frame before the last DOM change is painted.
-    std::thread::sleep(std::time::Duration::from_secs(1));
     w.screenshot(&target_profile_dir().join("screenshots/main-window.png"));
 
     // A call to bob from the chat pane: ringing, answered, held and resumed, muted, a DTMF
@@ -204,7 +202,6 @@ fn alice_signs_in_sees_bob_chats_and_calls_him() {
         "the digit sent",
         "return document.getElementById('dtmf-sent').textContent === 'Sent: 5';",
     );
-    std::thread::sleep(std::time::Duration::from_secs(1));
     w.screenshot(&target_profile_dir().join("screenshots/call-window.png"));
     w.click("#call-hangup");
     w.wait("the call ended", &call_window_is("ended"));

@@ -108,8 +108,17 @@ impl Session {
         }
     }
 
-    /// A PNG of the window, written to `path`.
+    /// A PNG of the window, written to `path`, once what the page shows now is painted.
     pub(crate) fn screenshot(&self, path: &Path) {
+        // WebKit may hand out the frame before the last DOM change is painted; a second
+        // animation frame begins only after the first one's paint.
+        self.post(
+            "/execute/async",
+            json!({
+                "script": "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                "args": []
+            }),
+        );
         if !self.captured.replace(true) {
             // WebKitWebDriver's first capture of a session shows the first frame the view
             // ever painted (seen here every time: the empty sign-in form); later ones are

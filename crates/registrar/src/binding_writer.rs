@@ -77,8 +77,15 @@ impl BindingWriter {
     }
 
     /// Hands `batch` over; it is written soon, after every batch handed over before it.
-    pub(crate) fn send(&self, batch: Vec<BindingChange>) -> Result<(), StoreError> {
-        self.to_writer(ToWriter::Batch(batch))
+    /// Gives the batch back when the thread has stopped, so that nothing is lost.
+    pub(crate) fn send(&self, batch: Vec<BindingChange>) -> Result<(), Vec<BindingChange>> {
+        match &self.tx {
+            Some(tx) => tx.send(ToWriter::Batch(batch)).map_err(|e| match e.0 {
+                ToWriter::Batch(batch) => batch,
+                ToWriter::Sync(_) => unreachable!("a batch was sent"),
+            }),
+            None => Err(batch),
+        }
     }
 
     /// Waits until every batch handed over so far is written, or says why it is not.
@@ -100,7 +107,7 @@ impl BindingWriter {
     }
 }
 
-fn gone() -> StoreError {
+pub(crate) fn gone() -> StoreError {
     StoreError::Writer(std::io::Error::other(
         "the binding writer thread has stopped",
     ))
@@ -247,6 +254,28 @@ mod tests {
                 "put a@d sip:a@1 3"
             ]
         );
+    }
+
+    #[test]
+    fn a_stopped_writer_gives_the_batch_back() {
+        let stopped = BindingWriter {
+            tx: None,
+            thread: None,
+        };
+        let back = stopped
+            .send(vec![put("a@d", "sip:a@1", 1)])
+            .expect_err("nobody to write");
+        assert_eq!(describe(&back), ["put a@d sip:a@1 1"]);
+        let (tx, rx) = mpsc::channel();
+        drop(rx);
+        let hung_up = BindingWriter {
+            tx: Some(tx),
+            thread: None,
+        };
+        let back = hung_up
+            .send(vec![delete("a@d", "sip:a@1")])
+            .expect_err("the thread has gone");
+        assert_eq!(describe(&back), ["delete a@d sip:a@1"]);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::binding_writer::{BindingChange, BindingWriter};
+use crate::binding_writer::{gone, BindingChange, BindingWriter};
 
 /// Storage failed.
 #[derive(Debug, thiserror::Error)]
@@ -164,7 +164,13 @@ impl Store {
             self.writer = Some(BindingWriter::start(&self.path)?);
         }
         let writer = self.writer.as_ref().expect("just started");
-        writer.send(std::mem::take(&mut self.queued))
+        if let Err(back) = writer.send(std::mem::take(&mut self.queued)) {
+            // The thread is gone (it panicked): keep the changes and start a new one next time.
+            self.queued = back;
+            self.writer = None;
+            return Err(gone());
+        }
+        Ok(())
     }
 
     /// Flushes, then waits until every binding change is written (or says why not).
